@@ -1,0 +1,189 @@
+r"""Settings of parallel-mentoring, in one frozen dataclass.
+
+Every number of the method (ALGORITHM.md) lives here, with the paper's value as its default;
+``MentoringConfig.paper()`` is that configuration and ``MentoringConfig.fast()`` a small one
+for CPUs and tests. Values are checked when the config is built, so a bad setting fails where
+it is written rather than deep inside a training loop.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, Literal
+
+Mode = Literal["per_candidate", "shared"]
+Activation = Literal["relu", "silu", "softplus", "tanh"]
+InitialProxies = Literal["pretrained", "fitted"]
+
+
+@dataclass(frozen=True)
+class MentoringConfig:
+    r"""All settings of the mentoring ensemble, its fit routine and the design ascent.
+
+    Design-space quantities (``noise_std``, ``ascent_lr``) are in the z-scored design space
+    the model works in internally, as in the paper.
+    """
+
+    # --- proxies -------------------------------------------------------------------------
+    n_proxies: int = 3
+    """Number of parallel proxies M (3 = tri-mentoring). Odd numbers avoid voting ties."""
+    hidden_sizes: tuple[int, ...] = (2048, 2048)
+    """Hidden widths of every proxy MLP."""
+    activation: Activation = "relu"
+    """Hidden activation; the paper uses ReLU (smooth ones suit L-BFGS-based acquisition)."""
+
+    # --- pretraining ---------------------------------------------------------------------
+    pretrain_epochs: int = 200
+    """Epochs of pretraining; the learning rate follows a cosine schedule over them."""
+    pretrain_lr: float = 0.1
+    """Initial Adam learning rate of pretraining."""
+    batch_size: int = 128
+    """Mini-batch size of pretraining."""
+    val_fraction: float = 0.1
+    """Fraction of rows held out per proxy; the epoch with the best validation Pearson wins."""
+
+    # --- mentoring -----------------------------------------------------------------------
+    n_neighbours: int = 10
+    """K: neighbourhood samples around each point; K(K-1)/2 pairs are compared."""
+    noise_std: float = 0.1
+    """Standard deviation of the Gaussian neighbourhood, in z-scored design space."""
+    inner_lr: float = 1e-3
+    """alpha: step size of the inner (soft-label) step and of the mentoring SGD step."""
+    soft_label_lr: float = 0.1
+    """gamma: step size of the outer soft-label update."""
+    voting: bool = True
+    """Majority voting of pairwise labels; False uses the mean-ensemble ranking (ablation)."""
+    soft_labels: bool = True
+    """Bi-level soft-label correction; False mentors with hard consensus labels (ablation)."""
+    outer_batch_size: int | None = None
+    """Rows of the static data in the outer loss; None uses the whole dataset (the paper)."""
+    max_memory_gb: float = 8.0
+    """Memory budget of one outer-loss pass; the data is processed in chunks that fit it."""
+
+    # --- fit-time mentoring (for acquisition functions) ----------------------------------
+    fit_mentoring_rounds: int = 20
+    """Mentoring rounds run inside ``fit_mentoring_ensemble`` around the anchors (0: none)."""
+    fit_anchors: int = 128
+    """Anchors of fit-time mentoring: this many top-scoring training designs."""
+
+    # --- design optimization (Algorithm 1) -----------------------------------------------
+    mode: Mode = "per_candidate"
+    """``per_candidate``: each candidate mentors its own proxy copies (the paper);
+    ``shared``: one ensemble mentored with all candidates' pairs."""
+    initial_proxies: InitialProxies = "pretrained"
+    """Proxies the ascent starts from: the pretrained ones (the paper) or the fitted
+    (fit-time mentored) ones."""
+    n_candidates: int = 128
+    """Starting designs: this many top-scoring designs of the data."""
+    ascent_lr: float = 1e-3
+    """eta: Adam step size of the design ascent (paper: 1e-3 continuous, 0.1 discrete)."""
+    ascent_steps: int = 200
+    """T: ascent steps (paper: 200 continuous, 100 discrete)."""
+
+    seed: int = 0
+    """Seed of every random draw (initialization, splits, neighbourhoods)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "hidden_sizes", tuple(self.hidden_sizes))
+        _check_int(self, "n_proxies", minimum=2, hint="parallel-mentoring needs at least 2")
+        if len(self.hidden_sizes) == 0:
+            raise ValueError("hidden_sizes must name at least one hidden width, got ().")
+        for width in self.hidden_sizes:
+            if not isinstance(width, int) or isinstance(width, bool) or width < 1:
+                raise ValueError(
+                    f"hidden_sizes must hold positive integers, got {self.hidden_sizes!r}."
+                )
+        if self.activation not in ("relu", "silu", "softplus", "tanh"):
+            raise ValueError(
+                f"activation must be one of relu, silu, softplus, tanh; got {self.activation!r}."
+            )
+        _check_int(self, "pretrain_epochs", minimum=1)
+        _check_int(self, "batch_size", minimum=1)
+        _check_int(self, "n_neighbours", minimum=2, hint="at least one pair is needed")
+        _check_int(self, "fit_mentoring_rounds", minimum=0)
+        _check_int(self, "fit_anchors", minimum=1)
+        _check_int(self, "n_candidates", minimum=1)
+        _check_int(self, "ascent_steps", minimum=0)
+        _check_int(self, "seed", minimum=0)
+        if self.outer_batch_size is not None:
+            _check_int(self, "outer_batch_size", minimum=1)
+        for name in ("pretrain_lr", "inner_lr", "soft_label_lr", "ascent_lr", "max_memory_gb"):
+            _check_float(self, name, positive=True)
+        _check_float(self, "noise_std", positive=True)
+        if not 0.0 < float(self.val_fraction) < 1.0:
+            raise ValueError(
+                f"val_fraction must lie strictly between 0 and 1, got {self.val_fraction!r}."
+            )
+        for name in ("voting", "soft_labels"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}.")
+        if self.mode not in ("per_candidate", "shared"):
+            raise ValueError(f"mode must be 'per_candidate' or 'shared', got {self.mode!r}.")
+        if self.initial_proxies not in ("pretrained", "fitted"):
+            raise ValueError(
+                f"initial_proxies must be 'pretrained' or 'fitted', got {self.initial_proxies!r}."
+            )
+
+    @property
+    def n_pairs(self) -> int:
+        """Pairs compared per neighbourhood, K(K-1)/2."""
+        return self.n_neighbours * (self.n_neighbours - 1) // 2
+
+    def replace(self, **changes: Any) -> MentoringConfig:
+        """A copy with ``changes`` applied (and validated)."""
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-Python view, suitable for JSON."""
+        out = dataclasses.asdict(self)
+        out["hidden_sizes"] = list(self.hidden_sizes)
+        return out
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> MentoringConfig:
+        """Inverse of ``to_dict``; unknown keys raise ``ValueError``."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ValueError(
+                f"Unknown MentoringConfig field(s) {unknown}; valid fields: {sorted(known)}."
+            )
+        return cls(**values)
+
+    @classmethod
+    def paper(cls, discrete: bool = False, **changes: Any) -> MentoringConfig:
+        """The paper's settings. ``discrete=True`` uses the sequence-task ascent
+        (eta = 0.1, T = 100) instead of the continuous one (eta = 1e-3, T = 200)."""
+        base = cls(ascent_lr=0.1, ascent_steps=100) if discrete else cls()
+        return base.replace(**changes)
+
+    @classmethod
+    def fast(cls, discrete: bool = False, **changes: Any) -> MentoringConfig:
+        """Small proxies and short training for CPUs and tests (README: how it compares)."""
+        base = cls.paper(discrete=discrete).replace(
+            hidden_sizes=(64, 64),
+            pretrain_epochs=20,
+            batch_size=256,
+            pretrain_lr=0.01,
+            outer_batch_size=2048,
+            fit_mentoring_rounds=10,
+        )
+        return base.replace(**changes)
+
+
+def _check_int(config: MentoringConfig, name: str, minimum: int, hint: str = "") -> None:
+    value = getattr(config, name)
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        extra = f" ({hint})" if hint else ""
+        raise ValueError(f"{name} must be an integer >= {minimum}{extra}, got {value!r}.")
+
+
+def _check_float(config: MentoringConfig, name: str, positive: bool) -> None:
+    value = getattr(config, name)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{name} must be a number, got {value!r}.")
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError(f"{name} must be finite, got {value!r}.")
+    if positive and value <= 0:
+        raise ValueError(f"{name} must be > 0, got {value!r}.")

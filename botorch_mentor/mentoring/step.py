@@ -1,0 +1,151 @@
+r"""One mentoring step (Algorithm 1, steps 2-6), composed from the pure functions beside it.
+
+Layout: ``G`` groups of ``M`` proxies, ``E = G * M`` networks, group-major. In per-candidate
+mode a group is one candidate's private copy of the ensemble (``G = n_candidates``); in shared
+mode and at fit time there is one group (``G = 1``) whose neighbourhood points are all
+candidates' neighbourhoods stacked. Every group has its own ``Kg`` points and the same pairs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+from botorch_mentor.config import MentoringConfig
+from botorch_mentor.mentoring.pairwise import disagreement_mask, majority_vote, pairwise_labels
+from botorch_mentor.mentoring.soft_labels import (
+    mentoring_set_sizes,
+    pairwise_loss_coefficients,
+    soft_label_hypergradient,
+    update_soft_labels,
+)
+from botorch_mentor.nn.batched_mlp import Params, mlp_forward
+
+
+@dataclass
+class MentoringStats:
+    r"""What one mentoring step did, per group and proxy (``G x M`` tensors)."""
+
+    disagreement: Tensor
+    """Fraction of pairs on which the proxy disagreed with the consensus (its mentoring set)."""
+    label_shift: Tensor
+    """Mean ``|s - consensus|`` over the mentoring set: how far the soft labels moved."""
+
+
+def outer_chunk_rows(
+    n_members: int, hidden_sizes: tuple[int, ...], dtype: torch.dtype, max_memory_gb: float
+) -> int:
+    r"""Rows of static data per chunk of the outer-loss pass that fit ``max_memory_gb``.
+
+    A row costs about four activations per hidden unit per network (pre-activation, output and
+    their gradients) in the backward pass.
+    """
+    itemsize = torch.empty((), dtype=dtype).element_size()
+    bytes_per_row = 4 * n_members * sum(hidden_sizes) * itemsize
+    return max(1, int(max_memory_gb * 2**30 // bytes_per_row))
+
+
+def outer_loss_gradient(
+    params: Params, data_X: Tensor, data_y: Tensor, activation: str, chunk_rows: int
+) -> Params:
+    r"""``grad_theta L_out`` with ``L_out = mean_n (f_theta(x_n) - y_n)^2``, for every network.
+
+    The data is processed in chunks of ``chunk_rows`` rows, accumulating the gradient, so the
+    memory needed is bounded whatever the dataset size.
+
+    Args:
+        params: ``Params`` of ``E`` networks.
+        data_X: An ``N x d``-dim tensor of (z-scored) designs that every network sees.
+        data_y: An ``N``-dim tensor of (z-scored) scores.
+
+    Returns:
+        ``Params``-shaped gradients, one per network.
+    """
+    n_rows = data_X.shape[0]
+    leaves = tuple(p.detach().requires_grad_(True) for p in params)
+    total: list[Tensor] | None = None
+    with torch.enable_grad():
+        for start in range(0, n_rows, chunk_rows):
+            f = mlp_forward(leaves, data_X[start : start + chunk_rows], activation)
+            loss = (f - data_y[start : start + chunk_rows]).square().sum() / n_rows
+            grads = torch.autograd.grad(loss, leaves)
+            total = list(grads) if total is None else [t + g for t, g in zip(total, grads)]
+    assert total is not None
+    return tuple(total)
+
+
+def mentoring_step(
+    params: Params,
+    points: Tensor,
+    pairs: tuple[Tensor, Tensor],
+    n_proxies: int,
+    data_X: Tensor,
+    data_y: Tensor,
+    config: MentoringConfig,
+) -> tuple[Params, MentoringStats]:
+    r"""Vote, soft-label and mentor every proxy of every group once.
+
+    Args:
+        params: ``Params`` of ``E = G * M`` networks, group-major.
+        points: A ``G x Kg x d``-dim tensor, the neighbourhood points of each group.
+        pairs: ``(a, b)``, two ``P``-dim index tensors into the ``Kg`` points.
+        n_proxies: ``M``.
+        data_X: An ``N x d``-dim tensor, the static data of the outer loss (z-scored).
+        data_y: An ``N``-dim tensor of its scores (z-scored).
+        config: Supplies ``inner_lr``, ``soft_label_lr``, ``voting``, ``soft_labels``,
+            ``activation`` and ``max_memory_gb``.
+
+    Returns:
+        The mentored ``Params`` (new tensors; the inputs are untouched) and the step's
+        ``MentoringStats``.
+    """
+    n_groups, M = points.shape[0], n_proxies
+    a, b = pairs
+    alpha, act = config.inner_lr, config.activation
+    members_X = points.repeat_interleave(M, dim=0)  # E x Kg x d
+    leaves = tuple(p.detach().requires_grad_(True) for p in params)
+    with torch.enable_grad():
+        f = mlp_forward(leaves, members_X, act)  # E x Kg
+        diffs = f[:, a] - f[:, b]  # E x P
+
+    # Steps 2-4: labels from the predictions before any update, consensus, mentoring sets.
+    f_groups = f.detach().view(n_groups, M, -1)
+    labels = pairwise_labels(f_groups, a, b)  # G x M x P
+    mean_labels = pairwise_labels(f_groups.mean(dim=1), a, b)  # G x P
+    consensus = majority_vote(labels, tie_break=mean_labels) if config.voting else mean_labels
+    mask = disagreement_mask(labels, consensus).reshape(n_groups * M, -1)  # E x P
+    hard = consensus.unsqueeze(1).expand(n_groups, M, -1).reshape(n_groups * M, -1)
+    hard = hard.to(f.dtype)
+    diffs_value = diffs.detach()
+
+    # Step 5: one differentiable inner step, the outer loss on the data, one soft-label step.
+    targets = hard
+    if config.soft_labels:
+        coef = pairwise_loss_coefficients(diffs_value, hard, mask)
+        inner = torch.autograd.grad(diffs, leaves, grad_outputs=coef, retain_graph=True)
+        theta_prime = tuple(p.detach() - alpha * g for p, g in zip(params, inner))
+        chunk = outer_chunk_rows(
+            n_groups * M, config.hidden_sizes, data_X.dtype, config.max_memory_gb
+        )
+        outer = outer_loss_gradient(theta_prime, data_X, data_y, act, chunk)
+        _, jvp_f = torch.func.jvp(
+            lambda *q: mlp_forward(q, members_X, act),
+            tuple(p.detach() for p in params),
+            outer,
+        )
+        hypergradient = soft_label_hypergradient(jvp_f[:, a] - jvp_f[:, b], mask, alpha)
+        targets = update_soft_labels(hard, hypergradient, config.soft_label_lr, mask)
+
+    # Step 6: one SGD step on the real weights with the (soft) labels.
+    coef = pairwise_loss_coefficients(diffs_value, targets, mask)
+    grads = torch.autograd.grad(diffs, leaves, grad_outputs=coef)
+    mentored = tuple(p.detach() - alpha * g for p, g in zip(params, grads))
+
+    shift = ((targets - hard).abs() * mask).sum(-1, keepdim=True) / mentoring_set_sizes(mask)
+    stats = MentoringStats(
+        disagreement=mask.to(f.dtype).mean(dim=-1).view(n_groups, M),
+        label_shift=shift.view(n_groups, M),
+    )
+    return mentored, stats

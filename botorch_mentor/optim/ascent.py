@@ -1,0 +1,227 @@
+r"""``optimize_designs``: acquisition-free gradient ascent with mentoring (Algorithm 1).
+
+All candidates advance together. In ``per_candidate`` mode (the paper's) every candidate owns
+a private copy of the ``M`` proxies, so the networks form one batch of ``E = C * M`` members
+and a step is one batched mentoring step plus one Adam step on all ``C`` designs. In
+``shared`` mode one ensemble is mentored with the pairs of all candidates' neighbourhoods.
+With ``mentoring=False`` the same loop is plain gradient ascent on one proxy, the mean or the
+minimum of the ensemble: the field's baselines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+import torch
+from torch import Tensor
+
+from botorch_mentor.config import MentoringConfig
+from botorch_mentor.mentoring.neighbourhood import sample_neighbourhood
+from botorch_mentor.mentoring.pairwise import grouped_pair_indices, pair_indices
+from botorch_mentor.mentoring.step import mentoring_step
+from botorch_mentor.models.ensemble import MentoringEnsemble
+from botorch_mentor.nn.batched_mlp import Params, expand_members, mlp_forward
+from botorch_mentor.random import make_generator, select_rows
+from botorch_mentor.validation import check_design_tensor
+
+Objective = Literal["mean", "min", "single"]
+NeighbourhoodSampler = Callable[[Tensor, int], Tensor]
+"""``sampler(centres, step) -> points``: ``C x d`` latent centres to ``C x K x d`` points."""
+
+
+@dataclass
+class DesignResult:
+    r"""What ``optimize_designs`` returns. ``C`` candidates, ``T`` steps, ``M`` proxies."""
+
+    designs: Tensor
+    """``C x d``: the final designs, in the original design space."""
+    predictions: Tensor
+    """``C``: the final ensemble objective at the designs, original score units."""
+    member_predictions: Tensor
+    """``C x M``: every (mentored) proxy's prediction at the final designs."""
+    unmentored_predictions: Tensor
+    """``C x M``: the starting proxies' predictions at the final designs; the difference to
+    ``member_predictions`` is what the mentoring changed."""
+    trajectory: Tensor
+    """``(T + 1) x C``: the objective at the designs before each step and at the end."""
+    design_trajectory: Tensor
+    """``(T + 1) x C x d``: the designs along the ascent, original space."""
+    disagreement: Tensor
+    """``T x G x M``: fraction of pairs on which each proxy was outvoted (``G = C`` per
+    candidate, 1 shared; empty without mentoring)."""
+    label_shift: Tensor
+    """``T x G x M``: mean ``|soft label - consensus|`` over each mentoring set."""
+
+
+def optimize_designs(
+    model: MentoringEnsemble,
+    X_start: Tensor,
+    *,
+    steps: int | None = None,
+    lr: float | None = None,
+    mode: Literal["per_candidate", "shared"] | None = None,
+    mentoring: bool = True,
+    objective: Objective = "mean",
+    seed: int | None = None,
+    neighbourhood_sampler: NeighbourhoodSampler | None = None,
+    progress: bool = False,
+) -> DesignResult:
+    r"""Ascend ``X_start`` on the (mentored) ensemble.
+
+    Args:
+        model: A fitted ``MentoringEnsemble``.
+        X_start: A ``C x d``-dim tensor of starting designs, original space (the paper starts
+            from the top-128 designs of the data).
+        steps: T; default ``model.config.ascent_steps``.
+        lr: Adam step size in latent space; default ``model.config.ascent_lr``.
+        mode: ``per_candidate`` or ``shared``; default ``model.config.mode``.
+        mentoring: False turns mentoring off (plain gradient ascent baselines).
+        objective: What is ascended per candidate: ``mean`` of the proxies (the paper),
+            ``min`` of them, or the ``single`` first proxy.
+        seed: Seed of the neighbourhoods and outer mini-batches; default ``config.seed``.
+        neighbourhood_sampler: Replaces the Gaussian neighbourhood: called with the ``C x d``
+            latent centres and the step index, returns ``C x K x d`` latent points.
+        progress: Show a progress bar.
+
+    Returns:
+        A ``DesignResult``.
+    """
+    config = model.config
+    steps = config.ascent_steps if steps is None else steps
+    lr = config.ascent_lr if lr is None else lr
+    mode = config.mode if mode is None else mode
+    seed = config.seed if seed is None else seed
+    _check_arguments(model, X_start, steps, lr, mode, objective)
+
+    generator = make_generator(seed, X_start.device)
+    data_X, data_y = model.latent_training_data()
+    start_params = (
+        model.pretrained_params() if config.initial_proxies == "pretrained"
+        else model.proxy_params()
+    )
+    n_candidates, M = X_start.shape[0], config.n_proxies
+    per_candidate = mentoring and mode == "per_candidate"
+    params = expand_members(start_params, n_candidates) if per_candidate else start_params
+
+    Z = model.to_latent(X_start).detach().clone().requires_grad_(True)
+    optimizer = torch.optim.Adam([Z], lr=lr)
+    if per_candidate:
+        pairs = pair_indices(config.n_neighbours, device=Z.device)
+    else:
+        pairs = grouped_pair_indices(n_candidates, config.n_neighbours, device=Z.device)
+
+    trajectory, designs, disagreement, label_shift = [], [Z.detach().clone()], [], []
+    iterator = range(steps)
+    if progress:
+        from tqdm.auto import tqdm
+
+        iterator = tqdm(iterator, desc=f"ascent ({mode if mentoring else 'plain'})", leave=False)
+    for step in iterator:
+        if mentoring:
+            centres = Z.detach()
+            if neighbourhood_sampler is None:
+                points = sample_neighbourhood(
+                    centres, config.n_neighbours, config.noise_std, generator
+                )
+            else:
+                points = neighbourhood_sampler(centres, step)
+            if not per_candidate:
+                points = points.reshape(1, -1, Z.shape[-1])
+            outer_X, outer_y = select_rows(data_X, data_y, config.outer_batch_size, generator)
+            params, stats = mentoring_step(
+                params, points, pairs, M, outer_X, outer_y, config
+            )
+            disagreement.append(stats.disagreement)
+            label_shift.append(stats.label_shift)
+        with torch.enable_grad():
+            score = _objective(_member_predictions(params, Z, M, per_candidate, config), objective)
+            optimizer.zero_grad(set_to_none=True)
+            (-score.sum()).backward()
+        optimizer.step()
+        trajectory.append(score.detach())
+        designs.append(Z.detach().clone())
+
+    with torch.no_grad():
+        final_Z = Z.detach()
+        members = _member_predictions(params, final_Z, M, per_candidate, config)
+        unmentored = _member_predictions(start_params, final_Z, M, False, config)
+        final = _objective(members, objective)
+    trajectory.append(final)
+    trajectory_t = torch.stack(trajectory)
+    _check_finite(trajectory_t, torch.stack(designs))
+    empty = final_Z.new_zeros(0, 1 if not per_candidate else n_candidates, M)
+    design_stack = torch.stack(designs)
+    return DesignResult(
+        designs=model.from_latent(final_Z),
+        predictions=model.to_original_units(final),
+        member_predictions=model.to_original_units(members),
+        unmentored_predictions=model.to_original_units(unmentored),
+        trajectory=model.to_original_units(trajectory_t),
+        design_trajectory=model.from_latent(design_stack.reshape(-1, Z.shape[-1])).reshape(
+            design_stack.shape
+        ),
+        disagreement=torch.stack(disagreement) if disagreement else empty,
+        label_shift=torch.stack(label_shift) if label_shift else empty,
+    )
+
+
+def _member_predictions(
+    params: Params, Z: Tensor, n_proxies: int, per_candidate: bool, config: MentoringConfig
+) -> Tensor:
+    r"""``C x M`` predictions at the ``C x d`` designs ``Z``: candidate ``c`` is scored by its
+    own copies (per candidate) or by the one shared ensemble."""
+    if per_candidate:
+        own = Z.repeat_interleave(n_proxies, dim=0).unsqueeze(1)  # E x 1 x d
+        return mlp_forward(params, own, config.activation).view(-1, n_proxies)
+    return mlp_forward(params, Z, config.activation).transpose(0, 1)
+
+
+def _objective(member_predictions: Tensor, objective: Objective) -> Tensor:
+    r"""``C x M`` member predictions to the ``C`` ascended scores."""
+    if objective == "mean":
+        return member_predictions.mean(dim=-1)
+    if objective == "min":
+        return member_predictions.min(dim=-1).values
+    return member_predictions[..., 0]
+
+
+def _check_arguments(
+    model: object, X_start: object, steps: object, lr: object, mode: object, objective: object
+) -> None:
+    if not isinstance(model, MentoringEnsemble):
+        raise TypeError(f"model must be a MentoringEnsemble, got {type(model).__name__}.")
+    if not bool(model.is_fitted):
+        raise ValueError(
+            "model is not fitted; call fit_mentoring_ensemble(model) before optimize_designs."
+        )
+    X = check_design_tensor(X_start, model.train_X.shape[-1], "X_start", min_dim=2)
+    if X.dim() != 2 or X.shape[0] == 0:
+        raise ValueError(
+            f"X_start must be a C x d tensor with at least one row, got {tuple(X.shape)}."
+        )
+    if X.dtype != model.train_X.dtype or X.device != model.train_X.device:
+        raise ValueError(
+            f"X_start ({X.dtype}, {X.device}) must match the model ({model.train_X.dtype}, "
+            f"{model.train_X.device}); use X_start.to(model.train_X)."
+        )
+    if not isinstance(steps, int) or isinstance(steps, bool) or steps < 0:
+        raise ValueError(f"steps must be an integer >= 0, got {steps!r}.")
+    if not isinstance(lr, (int, float)) or isinstance(lr, bool) or not lr > 0:
+        raise ValueError(f"lr must be a positive number, got {lr!r}.")
+    if mode not in ("per_candidate", "shared"):
+        raise ValueError(f"mode must be 'per_candidate' or 'shared', got {mode!r}.")
+    if objective not in ("mean", "min", "single"):
+        raise ValueError(f"objective must be 'mean', 'min' or 'single', got {objective!r}.")
+
+
+def _check_finite(trajectory: Tensor, designs: Tensor) -> None:
+    r"""Raise if a design or a prediction went non-finite, naming the candidate and step."""
+    bad = ~torch.isfinite(trajectory) | ~torch.isfinite(designs).all(dim=-1)
+    if bool(bad.any()):
+        step, candidate = bad.nonzero()[0].tolist()
+        raise FloatingPointError(
+            f"optimize_designs: candidate {candidate} became non-finite at step {step}; "
+            "lower lr or inner_lr, or use float64."
+        )
