@@ -1,0 +1,41 @@
+"""Shared fixtures: small problems that fit and optimize in seconds."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from botorch_mentor import MentoringConfig, MentoringEnsemble, fit_mentoring_ensemble
+
+DTYPES = (torch.float32, torch.float64)
+
+
+def tiny_config(**changes) -> MentoringConfig:
+    """A config small enough for unit tests."""
+    base = MentoringConfig.fast(
+        hidden_sizes=(16, 16),
+        pretrain_epochs=5,
+        batch_size=64,
+        fit_mentoring_rounds=2,
+        fit_anchors=8,
+        n_candidates=8,
+        ascent_steps=5,
+        ascent_lr=0.05,
+        outer_batch_size=None,
+    )
+    return base.replace(**changes)
+
+
+def quadratic_data(n: int = 200, d: int = 4, dtype=torch.float64, seed: int = 0):
+    """Designs in the unit cube scored by a negative quadratic with optimum at 0.7."""
+    g = torch.Generator().manual_seed(seed)
+    X = torch.rand(n, d, generator=g, dtype=dtype)
+    Y = -(X - 0.7).square().sum(-1, keepdim=True)
+    return X, Y
+
+
+@pytest.fixture(scope="session")
+def fitted_model() -> MentoringEnsemble:
+    X, Y = quadratic_data()
+    model = MentoringEnsemble(X, Y, config=tiny_config())
+    return fit_mentoring_ensemble(model)
