@@ -52,7 +52,7 @@ def fit_mentoring_ensemble(
         model.pretrained_params(), Z, y, config, generator=generator, progress=progress
     )
     model.set_pretrained_params(params)
-    model.register_buffer("val_pearson", val_pearson)
+    model.val_pearson.copy_(val_pearson)
     if rounds > 0:
         params = mentor_around_anchors(params, Z, y, config, rounds, generator)
     model.set_proxy_params(params)

@@ -103,6 +103,9 @@ class MentoringEnsemble(EnsembleModel):
         self.set_proxy_params(params)
         self.set_pretrained_params(params)
         self.register_buffer("is_fitted", torch.tensor(False))
+        self.register_buffer(
+            "val_pearson", torch.full((config.n_proxies,), float("nan"), dtype=train_X.dtype)
+        )
         self.eval()
 
     # ---- BoTorch contract -------------------------------------------------------------------

@@ -1,0 +1,114 @@
+import pytest
+import torch
+
+from botorch_mentor import MentoringEnsemble, fit_mentoring_ensemble, optimize_designs
+from tests.conftest import DTYPES, quadratic_data, tiny_config
+
+
+def _start(model, n=6):
+    return model.train_X[model.train_Y.squeeze(-1).topk(n).indices]
+
+
+def _deterministic_sampler(K=6):
+    """Neighbours that depend only on the centre and the step, never on the batch."""
+    offsets = torch.linspace(-1.0, 1.0, K, dtype=torch.float64)
+
+    def sampler(centres, step):
+        phase = torch.sin(centres.sum(-1, keepdim=True) * 7.0 + step)  # C x 1
+        waves = torch.sin(offsets[:, None] * (1 + torch.arange(centres.shape[-1])) + phase[:, None])
+        return centres.unsqueeze(1) + 0.3 * waves.to(centres)
+
+    return sampler
+
+
+def test_per_candidate_batched_equals_one_candidate_at_a_time(fitted_model):
+    start = _start(fitted_model)
+    kwargs = dict(mode="per_candidate", steps=4, neighbourhood_sampler=_deterministic_sampler(10))
+    batched = optimize_designs(fitted_model, start, **kwargs)
+    assert batched.disagreement.sum() > 0  # mentoring really happened
+    for c in range(start.shape[0]):
+        single = optimize_designs(fitted_model, start[c : c + 1], **kwargs)
+        torch.testing.assert_close(single.designs[0], batched.designs[c])
+        torch.testing.assert_close(single.member_predictions[0], batched.member_predictions[c])
+
+
+@pytest.mark.parametrize("mode", ["per_candidate", "shared"])
+def test_ascent_improves_the_objective_and_reports_mentoring(fitted_model, mode):
+    start = _start(fitted_model, 8)
+    result = optimize_designs(fitted_model, start, mode=mode, steps=10)
+    C, M = 8, 3
+    G = C if mode == "per_candidate" else 1
+    assert result.designs.shape == (C, 4)
+    assert result.trajectory.shape == (11, C) and result.design_trajectory.shape == (11, C, 4)
+    assert result.disagreement.shape == (10, G, M) and result.label_shift.shape == (10, G, M)
+    assert (result.trajectory[-1] > result.trajectory[0]).float().mean() > 0.7
+    torch.testing.assert_close(result.predictions, result.member_predictions.mean(-1))
+    torch.testing.assert_close(result.design_trajectory[0], start)
+
+
+@pytest.mark.parametrize("objective", ["mean", "min", "single"])
+def test_plain_ascent_baselines(fitted_model, objective):
+    start = _start(fitted_model)
+    result = optimize_designs(fitted_model, start, mentoring=False, objective=objective, steps=5)
+    assert result.disagreement.numel() == 0
+    torch.testing.assert_close(result.member_predictions, result.unmentored_predictions)
+    expected = {"mean": result.member_predictions.mean(-1),
+                "min": result.member_predictions.min(-1).values,
+                "single": result.member_predictions[:, 0]}[objective]
+    torch.testing.assert_close(result.predictions, expected)
+
+
+def test_ascent_moves_toward_the_optimum(fitted_model):
+    worst = fitted_model.train_X[(-fitted_model.train_Y.squeeze(-1)).topk(8).indices]
+    result = optimize_designs(fitted_model, worst, steps=20, lr=0.05, mode="shared")
+    start = worst
+    true = lambda X: -(X - 0.7).square().sum(-1)  # noqa: E731
+    assert true(result.designs).mean() > true(start).mean()
+
+
+def test_same_seed_same_designs(fitted_model):
+    start = _start(fitted_model)
+    a = optimize_designs(fitted_model, start, steps=3)
+    b = optimize_designs(fitted_model, start, steps=3)
+    c = optimize_designs(fitted_model, start, steps=3, seed=5)
+    assert torch.equal(a.designs, b.designs)
+    assert not torch.equal(a.member_predictions, c.member_predictions)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_dtypes(dtype):
+    X, Y = quadratic_data(dtype=dtype, n=80)
+    model = fit_mentoring_ensemble(MentoringEnsemble(X, Y, config=tiny_config()))
+    result = optimize_designs(model, X[:3], steps=2)
+    assert result.designs.dtype == dtype and result.trajectory.dtype == dtype
+
+
+def test_unfitted_model_refused():
+    X, Y = quadratic_data(n=40)
+    with pytest.raises(ValueError, match="fit_mentoring_ensemble"):
+        optimize_designs(MentoringEnsemble(X, Y, config=tiny_config()), X[:2])
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        (dict(X_start=torch.rand(2, 3, dtype=torch.float64)), ValueError, "X_start"),
+        (dict(X_start=torch.rand(0, 4, dtype=torch.float64)), ValueError, "X_start"),
+        (dict(X_start=torch.rand(2, 4)), ValueError, "X_start"),
+        (dict(X_start=torch.full((2, 4), float("nan"), dtype=torch.float64)), ValueError,
+         "X_start"),
+        (dict(steps=-1), ValueError, "steps"),
+        (dict(lr=0.0), ValueError, "lr"),
+        (dict(mode="both"), ValueError, "mode"),
+        (dict(objective="max"), ValueError, "objective"),
+    ],
+)
+def test_bad_arguments(fitted_model, kwargs, error, match):
+    kwargs = {"X_start": _start(fitted_model), **kwargs}
+    with pytest.raises(error, match=match):
+        optimize_designs(fitted_model, **kwargs)
+
+
+def test_divergence_is_reported_with_candidate_and_step(fitted_model):
+    with pytest.raises(FloatingPointError, match="candidate .* step"):
+        optimize_designs(fitted_model, _start(fitted_model), lr=1e308, steps=3, mentoring=False)
