@@ -166,7 +166,7 @@ class MentoringConfig:
             pretrain_epochs=20,
             batch_size=256,
             pretrain_lr=0.01,
-            outer_batch_size=2048,
+            outer_batch_size=512,
             fit_mentoring_rounds=10,
         )
         return base.replace(**changes)

@@ -66,6 +66,7 @@ def optimize_designs(
     objective: Objective = "mean",
     seed: int | None = None,
     neighbourhood_sampler: NeighbourhoodSampler | None = None,
+    config: MentoringConfig | None = None,
     progress: bool = False,
 ) -> DesignResult:
     r"""Ascend ``X_start`` on the (mentored) ensemble.
@@ -83,12 +84,15 @@ def optimize_designs(
         seed: Seed of the neighbourhoods and outer mini-batches; default ``config.seed``.
         neighbourhood_sampler: Replaces the Gaussian neighbourhood: called with the ``C x d``
             latent centres and the step index, returns ``C x K x d`` latent points.
+        config: Overrides ``model.config`` for the mentoring and the ascent (e.g. the
+            ablations ``voting=False`` or ``soft_labels=False``) on the same fitted proxies;
+            its ``n_proxies``, ``hidden_sizes`` and ``activation`` must be the model's.
         progress: Show a progress bar.
 
     Returns:
         A ``DesignResult``.
     """
-    config = model.config
+    config = _resolve_config(model, config)
     steps = config.ascent_steps if steps is None else steps
     lr = config.ascent_lr if lr is None else lr
     mode = config.mode if mode is None else mode
@@ -167,6 +171,23 @@ def optimize_designs(
     )
 
 
+def _resolve_config(model: object, config: MentoringConfig | None) -> MentoringConfig:
+    if not isinstance(model, MentoringEnsemble):
+        raise TypeError(f"model must be a MentoringEnsemble, got {type(model).__name__}.")
+    if config is None:
+        return model.config
+    if not isinstance(config, MentoringConfig):
+        raise TypeError(f"config must be a MentoringConfig, got {type(config).__name__}.")
+    for name in ("n_proxies", "hidden_sizes", "activation"):
+        if getattr(config, name) != getattr(model.config, name):
+            raise ValueError(
+                f"config.{name} ({getattr(config, name)!r}) differs from the fitted model's "
+                f"({getattr(model.config, name)!r}); the proxies' architecture cannot change "
+                "after fitting."
+            )
+    return config
+
+
 def _member_predictions(
     params: Params, Z: Tensor, n_proxies: int, per_candidate: bool, config: MentoringConfig
 ) -> Tensor:
@@ -188,10 +209,8 @@ def _objective(member_predictions: Tensor, objective: Objective) -> Tensor:
 
 
 def _check_arguments(
-    model: object, X_start: object, steps: object, lr: object, mode: object, objective: object
+    model: MentoringEnsemble, X_start: object, steps: object, lr: object, mode: object, objective: object
 ) -> None:
-    if not isinstance(model, MentoringEnsemble):
-        raise TypeError(f"model must be a MentoringEnsemble, got {type(model).__name__}.")
     if not bool(model.is_fitted):
         raise ValueError(
             "model is not fitted; call fit_mentoring_ensemble(model) before optimize_designs."

@@ -1,0 +1,97 @@
+r"""The methods a benchmark compares, all on the same fitted proxies.
+
+Every method receives the fitted ``MentoringEnsemble`` of its seed, the starting designs in
+model space and the configuration of its preset, and returns ``C`` final designs in model
+space plus what it learnt along the way. The tri-mentoring variants and the gradient
+baselines are ``optimize_designs`` with different switches; ``cma-es`` and ``bo-qei`` optimize
+the mean proxy with other optimizers (``botorch_mentor.benchmark.baselines``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import torch
+from torch import Tensor
+
+from botorch_mentor.config import MentoringConfig
+from botorch_mentor.models.ensemble import MentoringEnsemble
+from botorch_mentor.optim.ascent import optimize_designs
+
+
+@dataclass
+class MethodOutput:
+    designs: Tensor
+    """``C x n_features`` final designs in model space."""
+    design_trajectory: Tensor | None = None
+    """``(T + 1) x C x n_features`` designs along the ascent (gradient methods only)."""
+    predicted_trajectory: Tensor | None = None
+    """``(T + 1)``: mean predicted score along the ascent, original units."""
+    diagnostics: dict[str, float] = field(default_factory=dict)
+
+
+MethodFn = Callable[[MentoringEnsemble, Tensor, MentoringConfig], MethodOutput]
+
+
+def _ascent(mentoring: bool, objective: str = "mean", **changes: object) -> MethodFn:
+    def run(model: MentoringEnsemble, X_start: Tensor, config: MentoringConfig) -> MethodOutput:
+        result = optimize_designs(
+            model, X_start, mentoring=mentoring, objective=objective,  # type: ignore[arg-type]
+            config=config.replace(**changes),
+        )
+        diagnostics: dict[str, float] = {}
+        if mentoring:
+            y_scale = float(model.y_std)
+            change = (result.member_predictions - result.unmentored_predictions).abs()
+            diagnostics = {
+                "disagreement": float(result.disagreement.mean()),
+                "label_shift": float(result.label_shift.mean()),
+                "mentoring_change": float(change.mean()) / y_scale,
+            }
+        return MethodOutput(
+            designs=result.designs,
+            design_trajectory=result.design_trajectory,
+            predicted_trajectory=result.trajectory.mean(dim=-1),
+            diagnostics=diagnostics,
+        )
+
+    return run
+
+
+def _cma_es(model: MentoringEnsemble, X_start: Tensor, config: MentoringConfig) -> MethodOutput:
+    from botorch_mentor.benchmark.baselines import cma_es_on_mean
+
+    return MethodOutput(designs=cma_es_on_mean(model, X_start, config))
+
+
+def _bo_qei(model: MentoringEnsemble, X_start: Tensor, config: MentoringConfig) -> MethodOutput:
+    from botorch_mentor.benchmark.baselines import bo_qei_on_mean
+
+    return MethodOutput(designs=bo_qei_on_mean(model, X_start, config))
+
+
+METHODS: dict[str, MethodFn] = {
+    "tri-mentoring": _ascent(True, mode="per_candidate"),
+    "tri-mentoring-shared": _ascent(True, mode="shared"),
+    "tri-mentoring-no-voting": _ascent(True, mode="per_candidate", voting=False),
+    "tri-mentoring-no-soft-labels": _ascent(True, mode="per_candidate", soft_labels=False),
+    "grad": _ascent(False, "single"),
+    "grad-mean": _ascent(False, "mean"),
+    "grad-min": _ascent(False, "min"),
+    "cma-es": _cma_es,
+    "bo-qei": _bo_qei,
+}
+"""Method name to its function."""
+
+
+def check_methods(methods: list[str] | tuple[str, ...]) -> None:
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown or not methods:
+        raise ValueError(
+            f"unknown method(s) {unknown or methods}; available: {', '.join(METHODS)}."
+        )
+
+
+def seed_everything(seed: int) -> None:
+    torch.manual_seed(seed)

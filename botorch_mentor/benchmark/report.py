@@ -1,0 +1,131 @@
+r"""Benchmark results as tables and pictures: aggregate, JSON, CSV, Markdown, PNG."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+from pathlib import Path
+
+COLUMNS = ("task", "method", "seed", "score_100th", "score_50th", "raw_100th", "raw_50th",
+           "best_visible", "fit_seconds", "method_seconds", "disagreement", "label_shift",
+           "mentoring_change")
+
+
+def _mean_std(values: list[float]) -> tuple[float, float]:
+    mean = sum(values) / len(values)
+    if len(values) < 2:
+        return mean, 0.0
+    return mean, math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1))
+
+
+def aggregate(records: list[dict]) -> list[dict]:
+    r"""Mean and standard deviation (over seeds) per (task, method), in first-seen order."""
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for record in records:
+        groups.setdefault((record["task"], record["method"]), []).append(record)
+    rows = []
+    for (task, method), group in groups.items():
+        row: dict = {"task": task, "method": method, "seeds": len(group)}
+        for key in ("score_100th", "score_50th", "method_seconds", "disagreement",
+                    "label_shift", "mentoring_change"):
+            values = [r[key] for r in group if r.get(key) is not None]
+            if values:
+                row[f"{key}_mean"], row[f"{key}_std"] = _mean_std(values)
+        row["best_visible"] = group[0]["best_visible"]
+        rows.append(row)
+    return rows
+
+
+def markdown_table(rows: list[dict]) -> str:
+    r"""The field's table: normalized 100th / 50th percentile, mean +- std over seeds."""
+    lines = [
+        "| task | method | seeds | 100th pct | 50th pct | s / run | disagree | label shift "
+        "| mentoring change |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    seen_tasks = set()
+    for row in rows:
+        if row["task"] not in seen_tasks:
+            seen_tasks.add(row["task"])
+            lines.append(f"| {row['task']} | best visible design | - | "
+                         f"{row['best_visible']:.3f} | - | - | - | - | - |")
+
+        def cell(key: str, digits: int = 3) -> str:
+            if f"{key}_mean" not in row:
+                return "-"
+            return f"{row[f'{key}_mean']:.{digits}f} ± {row[f'{key}_std']:.{digits}f}"
+
+        def small(key: str) -> str:
+            return f"{row[f'{key}_mean']:.2g}" if f"{key}_mean" in row else "-"
+
+        lines.append(
+            f"| {row['task']} | {row['method']} | {row['seeds']} | {cell('score_100th')} | "
+            f"{cell('score_50th')} | {row['method_seconds_mean']:.1f} | {small('disagreement')}"
+            f" | {small('label_shift')} | {small('mentoring_change')} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def write_results(records: list[dict], output: str | os.PathLike) -> dict[str, Path]:
+    r"""Write ``results.json``, ``results.csv``, ``results.md`` and, with matplotlib,
+    ``scores.png`` and ``trajectories.png`` into ``output``; returns the paths."""
+    out = Path(output)
+    out.mkdir(parents=True, exist_ok=True)
+    rows = aggregate(records)
+    paths = {"json": out / "results.json", "csv": out / "results.csv", "md": out / "results.md"}
+    paths["json"].write_text(json.dumps({"records": records, "summary": rows}, indent=1))
+    with open(paths["csv"], "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=COLUMNS, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(records)
+    paths["md"].write_text(markdown_table(rows))
+    paths.update(_plots(records, out))
+    return paths
+
+
+def _plots(records: list[dict], out: Path) -> dict[str, Path]:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:  # plots are optional: pip install botorch-mentor[plots]
+        return {}
+    paths = {}
+    for task in dict.fromkeys(r["task"] for r in records):
+        task_records = [r for r in records if r["task"] == task]
+        methods = list(dict.fromkeys(r["method"] for r in task_records))
+        fig, ax = plt.subplots(figsize=(1.2 * len(methods) + 3, 4))
+        data = [[v for r in task_records if r["method"] == m for v in r["normalized_scores"]]
+                for m in methods]
+        ax.boxplot(data)
+        ax.set_xticks(range(1, len(methods) + 1), methods, rotation=30, ha="right")
+        ax.axhline(task_records[0]["best_visible"], color="gray", ls="--", label="best visible")
+        ax.set_ylabel("normalized true score of the designs")
+        ax.set_title(f"{task}: score distribution of the proposed designs (all seeds)")
+        ax.legend()
+        fig.tight_layout()
+        paths[f"scores_{task}"] = out / f"scores_{task}.png"
+        fig.savefig(paths[f"scores_{task}"], dpi=100)
+        plt.close(fig)
+
+        traced = [r for r in task_records if "trajectory_true" in r]
+        if traced:
+            fig, ax = plt.subplots(figsize=(6, 4))
+            for i, method in enumerate(dict.fromkeys(r["method"] for r in traced)):
+                r = next(r for r in traced if r["method"] == method)
+                color = f"C{i}"
+                ax.plot(r["trajectory_steps"], r["trajectory_true"], color=color, label=f"{method} true")
+                ax.plot(r["trajectory_steps"], r["trajectory_predicted"], color=color, ls=":",
+                        label=f"{method} predicted")
+            ax.set_xlabel("ascent step")
+            ax.set_ylabel("mean normalized score")
+            ax.set_title(f"{task}: predicted vs true along the ascent (seed {traced[0]['seed']})")
+            ax.legend(fontsize=7)
+            fig.tight_layout()
+            paths[f"trajectories_{task}"] = out / f"trajectories_{task}.png"
+            fig.savefig(paths[f"trajectories_{task}"], dpi=100)
+            plt.close(fig)
+    return paths

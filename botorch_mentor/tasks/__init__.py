@@ -1,0 +1,22 @@
+"""Offline MBO tasks: the data, the design representation, the oracle, the normalization."""
+
+from botorch_mentor.tasks.base import LookupOracle, OfflineTask
+from botorch_mentor.tasks.design_bench import from_design_bench_folder, from_design_bench_task
+from botorch_mentor.tasks.registry import get_task, list_tasks
+from botorch_mentor.tasks.synthetic import SYNTHETIC_TASKS, synthetic_task
+from botorch_mentor.tasks.tfbind import decode_dna, encode_dna, tfbind8, tfbind8_table
+
+__all__ = [
+    "SYNTHETIC_TASKS",
+    "LookupOracle",
+    "OfflineTask",
+    "decode_dna",
+    "encode_dna",
+    "from_design_bench_folder",
+    "from_design_bench_task",
+    "get_task",
+    "list_tasks",
+    "synthetic_task",
+    "tfbind8",
+    "tfbind8_table",
+]
