@@ -54,6 +54,17 @@ def read_records(output: str | os.PathLike | None) -> list[dict]:
     return records
 
 
+def _drop_torn_tail(output: Path) -> None:
+    r"""Cut a partial last line (a writer killed mid-record) so appends start on a new line."""
+    path = output / RECORDS_FILE
+    if not path.exists():
+        return
+    data = path.read_bytes()
+    if data and not data.endswith(b"\n"):
+        with open(path, "r+b") as handle:
+            handle.truncate(data.rfind(b"\n") + 1)
+
+
 def _append_record(output: Path, record: dict) -> None:
     line = json.dumps(record, sort_keys=True) + "\n"
     with open(output / RECORDS_FILE, "a") as handle:
@@ -102,6 +113,7 @@ def run_benchmark(
     out_dir = Path(output) if output is not None else None
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
+        _drop_torn_tail(out_dir)
     done = {(r["task"], r["method"], r["seed"]): r for r in read_records(out_dir)}
     records: list[dict] = []
 

@@ -21,7 +21,7 @@ from botorch_mentor.mentoring.soft_labels import (
     soft_label_hypergradient,
     update_soft_labels,
 )
-from botorch_mentor.nn.batched_mlp import Params, mlp_forward
+from botorch_mentor.nn.batched_mlp import Params, mlp_forward, squared_error_gradient
 
 
 @dataclass
@@ -34,17 +34,32 @@ class MentoringStats:
     """Mean ``|s - consensus|`` over the mentoring set: how far the soft labels moved."""
 
 
-def outer_chunk_rows(
-    n_members: int, hidden_sizes: tuple[int, ...], dtype: torch.dtype, max_memory_gb: float
-) -> int:
-    r"""Rows of static data per chunk of the outer-loss pass that fit ``max_memory_gb``.
+CPU_CHUNK_BYTES = 6 * 2**20
+"""On CPUs, one hidden activation of a chunk is kept near this size so the memory-bound
+element-wise work stays in cache (measured 2-3x faster than one pass over the data)."""
+MIN_CPU_CHUNK_ROWS = 64
 
-    A row costs about four activations per hidden unit per network (pre-activation, output and
-    their gradients) in the backward pass.
+
+def outer_chunk_rows(
+    n_members: int,
+    hidden_sizes: tuple[int, ...],
+    dtype: torch.dtype,
+    max_memory_gb: float,
+    device: torch.device | str = "cpu",
+) -> int:
+    r"""Rows of static data per chunk of the outer-loss pass.
+
+    The chunk always fits ``max_memory_gb`` (a row costs about four activations per hidden
+    unit per network: pre-activation, output and their gradients). On CPUs it is further
+    limited to keep one activation near ``CPU_CHUNK_BYTES``.
     """
     itemsize = torch.empty((), dtype=dtype).element_size()
     bytes_per_row = 4 * n_members * sum(hidden_sizes) * itemsize
-    return max(1, int(max_memory_gb * 2**30 // bytes_per_row))
+    rows = max(1, int(max_memory_gb * 2**30 // bytes_per_row))
+    if torch.device(device).type == "cpu":
+        cache_rows = CPU_CHUNK_BYTES // (n_members * max(hidden_sizes) * itemsize)
+        rows = min(rows, max(MIN_CPU_CHUNK_ROWS, cache_rows))
+    return rows
 
 
 def outer_loss_gradient(
@@ -64,14 +79,13 @@ def outer_loss_gradient(
         ``Params``-shaped gradients, one per network.
     """
     n_rows = data_X.shape[0]
-    leaves = tuple(p.detach().requires_grad_(True) for p in params)
     total: list[Tensor] | None = None
-    with torch.enable_grad():
-        for start in range(0, n_rows, chunk_rows):
-            f = mlp_forward(leaves, data_X[start : start + chunk_rows], activation)
-            loss = (f - data_y[start : start + chunk_rows]).square().sum() / n_rows
-            grads = torch.autograd.grad(loss, leaves)
-            total = list(grads) if total is None else [t + g for t, g in zip(total, grads)]
+    for start in range(0, n_rows, chunk_rows):
+        grads = squared_error_gradient(
+            params, data_X[start : start + chunk_rows], data_y[start : start + chunk_rows],
+            1.0 / n_rows, activation,
+        )
+        total = list(grads) if total is None else [t.add_(g) for t, g in zip(total, grads)]
     assert total is not None
     return tuple(total)
 
@@ -127,7 +141,7 @@ def mentoring_step(
         inner = torch.autograd.grad(diffs, leaves, grad_outputs=coef, retain_graph=True)
         theta_prime = tuple(p.detach() - alpha * g for p, g in zip(params, inner))
         chunk = outer_chunk_rows(
-            n_groups * M, config.hidden_sizes, data_X.dtype, config.max_memory_gb
+            n_groups * M, config.hidden_sizes, data_X.dtype, config.max_memory_gb, data_X.device
         )
         outer = outer_loss_gradient(theta_prime, data_X, data_y, act, chunk)
         _, jvp_f = torch.func.jvp(

@@ -72,13 +72,67 @@ def mlp_forward(params: Params, X: Tensor, activation: str = "relu") -> Tensor:
     h = X
     for layer in range(n_layers):
         W, b = params[2 * layer], params[2 * layer + 1]
+        if layer == n_layers - 1:
+            # One output unit: a multiply-and-sum is several times faster than a batched
+            # matrix-vector product, forward and backward.
+            return (h * W.transpose(-1, -2)).sum(dim=-1) + b.squeeze(-1)
         if h.dim() == 2:  # shared input: broadcast it over the members
             h = torch.matmul(h, W) + b
         else:
             h = torch.baddbmm(b, h, W)
-        if layer < n_layers - 1:
-            h = act(h)
-    return h.squeeze(-1)
+        h = act(h)
+    raise AssertionError("unreachable: params hold at least one layer")
+
+
+def squared_error_gradient(
+    params: Params, X: Tensor, y: Tensor, scale: float, activation: str = "relu"
+) -> Params:
+    r"""Gradient of ``scale * sum_n (f_e(x_n) - y_n)^2`` for every member ``e``.
+
+    For ReLU networks the backward pass is written out by hand: it keeps every intermediate
+    contiguous and applies the ReLU derivative with ``threshold_backward``, which is several
+    times faster on CPUs than autograd's transposed intermediate layouts. Other activations
+    use autograd. Both give the same numbers (tested).
+
+    Args:
+        params: ``Params`` of ``E`` networks.
+        X: An ``n x d`` (shared) or ``E x n x d`` tensor of inputs.
+        y: An ``n``- or ``E x n``-dim tensor of targets.
+
+    Returns:
+        ``Params``-shaped gradients.
+    """
+    if activation != "relu":
+        leaves = tuple(p.detach().requires_grad_(True) for p in params)
+        with torch.enable_grad():
+            loss = scale * (mlp_forward(leaves, X, activation) - y).square().sum()
+            return tuple(torch.autograd.grad(loss, leaves))
+    n_layers = len(params) // 2
+    with torch.no_grad():
+        inputs = [X]
+        h = X
+        for layer in range(n_layers - 1):
+            W, b = params[2 * layer], params[2 * layer + 1]
+            h = torch.matmul(h, W).add_(b) if h.dim() == 2 else torch.baddbmm(b, h, W)
+            h = h.clamp_min_(0.0)
+            inputs.append(h)
+        W_out, b_out = params[-2], params[-1]
+        f = (h * W_out.transpose(-1, -2)).sum(dim=-1) + b_out.squeeze(-1)  # E x n
+        r = (f - y).mul_(2.0 * scale)  # dLoss/df
+        grads: list[Tensor] = [r.unsqueeze(-1).mul(h).sum(dim=1).unsqueeze(-1),
+                               r.sum(dim=1).view(-1, 1, 1)]
+        delta = r.unsqueeze(-1) * W_out.transpose(-1, -2)  # E x n x H, contiguous
+        for layer in range(n_layers - 2, -1, -1):
+            delta = torch.ops.aten.threshold_backward(delta, inputs[layer + 1], 0.0)
+            h_in = inputs[layer]
+            if h_in.dim() == 2:
+                grad_W = torch.matmul(h_in.transpose(0, 1), delta)
+            else:
+                grad_W = torch.bmm(h_in.transpose(1, 2), delta)
+            grads = [grad_W, delta.sum(dim=1, keepdim=True), *grads]
+            if layer > 0:
+                delta = torch.bmm(delta, params[2 * layer].transpose(1, 2))
+    return tuple(grads)
 
 
 def expand_members(params: Params, copies: int) -> Params:

@@ -44,3 +44,24 @@ def test_expand_members_is_group_major_copy():
     assert torch.equal(copies[0][3 * 2 + 1], params[0][1])
     copies[0][0].zero_()
     assert params[0][0].abs().sum() > 0  # real copies, not views
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shared_input", [True, False])
+def test_hand_written_relu_gradient_equals_autograd(dtype, shared_input):
+    from botorch_mentor.nn import squared_error_gradient
+
+    g = torch.Generator().manual_seed(0)
+    params = init_params(4, 5, (7, 6, 3), generator=g, dtype=dtype)
+    X = torch.randn(9, 5, generator=g, dtype=dtype)
+    if not shared_input:
+        X = torch.randn(4, 9, 5, generator=g, dtype=dtype)
+    y = torch.randn(9, generator=g, dtype=dtype)
+    leaves = tuple(p.clone().requires_grad_(True) for p in params)
+    loss = 0.3 * (mlp_forward(leaves, X) - y).square().sum()
+    expected = torch.autograd.grad(loss, leaves)
+    for got, want in zip(squared_error_gradient(params, X, y, 0.3), expected):
+        torch.testing.assert_close(got, want)
+    # other activations go through autograd and agree with it too
+    silu = squared_error_gradient(params, X, y, 0.3, activation="silu")
+    assert all(a.shape == b.shape for a, b in zip(silu, expected))
