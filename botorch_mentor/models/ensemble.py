@@ -113,13 +113,25 @@ class MentoringEnsemble(EnsembleModel):
     def construct_inputs(cls, training_data: Any, **kwargs: Any) -> dict[str, Any]:
         r"""Model inputs from a BoTorch ``SupervisedDataset``; Ax calls this.
 
-        ``config`` may be given as a ``MentoringConfig`` or a dict of its fields; every other
-        keyword argument is accepted and ignored.
+        The configuration comes from ``config`` (a ``MentoringConfig`` or a dict of its
+        fields), ``preset`` (``"paper"`` or ``"fast"``) and any ``MentoringConfig`` field given
+        directly (applied last), so Ax's ``model_options`` can be plain JSON such as
+        ``{"preset": "fast", "n_proxies": 5}``. Every other keyword argument is ignored.
         """
         inputs: dict[str, Any] = {"train_X": training_data.X, "train_Y": training_data.Y}
         config = kwargs.get("config")
         if isinstance(config, dict):
             config = MentoringConfig.from_dict(config)
+        preset = kwargs.get("preset")
+        if preset is not None:
+            if preset not in ("paper", "fast"):
+                raise ValueError(f"preset must be 'paper' or 'fast', got {preset!r}.")
+            if config is not None:
+                raise ValueError("give either config or preset, not both.")
+            config = MentoringConfig.paper() if preset == "paper" else MentoringConfig.fast()
+        fields = {k: v for k, v in kwargs.items() if k in MentoringConfig.__dataclass_fields__}
+        if fields:
+            config = (config or MentoringConfig()).replace(**fields)
         if config is not None:
             inputs["config"] = config
         return inputs

@@ -1,0 +1,230 @@
+r"""The acquisition-free generator: tri-mentoring ascent as an Ax ``TorchGenerator``.
+
+Registered the way Ax registers its own generators: a ``GeneratorSetup`` (``TorchAdapter``,
+this generator, Ax's continuous transforms, which one-hot encode choice parameters and map
+ranges to the unit cube) under the key ``TriMentoring``, reachable through the
+``MentoringGenerators.TRI_MENTORING`` enum and storable in Ax's JSON format.
+
+``gen(n)`` fits nothing new: it starts from the best observed arms, runs ``optimize_designs``
+on the fitted ensemble, rounds the designs through Ax's transforms (integers, one-hot
+choices), clips them to the bounds and returns the ``n`` best distinct designs that are
+neither observed nor pending.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+from ax.adapter.registry import (
+    GENERATOR_KEY_TO_GENERATOR_SETUP,
+    Cont_X_trans,
+    GeneratorRegistryBase,
+    GeneratorSetup,
+)
+from ax.adapter.torch import TorchAdapter
+from ax.adapter.transforms.derelativize import Derelativize
+from ax.adapter.transforms.standardize_y import StandardizeY
+from ax.core.search_space import SearchSpaceDigest
+from ax.exceptions.core import UnsupportedError
+from ax.generators.torch_base import TorchGenerator, TorchGenResults, TorchOptConfig
+from ax.storage.json_store.registry import CORE_DECODER_REGISTRY
+from botorch.utils.datasets import SupervisedDataset
+from torch import Tensor
+
+from botorch_mentor.config import MentoringConfig
+from botorch_mentor.fitting.fit import fit_mentoring_ensemble
+from botorch_mentor.models.ensemble import MentoringEnsemble
+from botorch_mentor.optim.ascent import optimize_designs
+
+MIN_POOL = 16
+"""Arms the ascent starts from at least (the best observed ones)."""
+MAX_ATTEMPTS = 4
+"""Ascents from ever larger pools (and new seeds) before giving up on finding n new designs."""
+DUPLICATE_TOLERANCE = 1e-8
+"""Designs closer than this (max-norm, transformed space) count as the same design."""
+ONE_HOT_MARKER = "_OH_PARAM_"
+"""Ax's ``OneHot`` transform names the encoded columns ``<param>_OH_PARAM_<i>``."""
+
+
+def config_from_options(
+    preset: str = "fast", discrete: bool = False, **fields: Any
+) -> MentoringConfig:
+    r"""A ``MentoringConfig`` from a preset name and field overrides (JSON-friendly input)."""
+    if preset not in ("fast", "paper"):
+        raise ValueError(f"preset must be 'fast' or 'paper', got {preset!r}.")
+    if "hidden_sizes" in fields:
+        fields["hidden_sizes"] = tuple(fields["hidden_sizes"])
+    factory = MentoringConfig.paper if preset == "paper" else MentoringConfig.fast
+    return factory(discrete=discrete, **fields)
+
+
+class MentoringGenerator(TorchGenerator):
+    r"""Proposes designs by gradient ascent with parallel-mentoring on a static dataset."""
+
+    def __init__(
+        self,
+        preset: str = "fast",
+        mode: str = "per_candidate",
+        seed: int = 0,
+        config: dict[str, Any] | None = None,
+    ) -> None:
+        r"""
+        Args:
+            preset: ``fast`` or ``paper``.
+            mode: ``per_candidate`` (the paper) or ``shared``.
+            seed: Seed of the proxies and the neighbourhoods.
+            config: Further ``MentoringConfig`` fields.
+        """
+        self.preset, self.mode, self.seed = preset, mode, seed
+        self.config_options = dict(config or {})
+        config_from_options(preset, mode=mode, seed=seed, **self.config_options)  # validate
+        self._dataset: SupervisedDataset | None = None
+        self._discrete = False
+        self._models: dict[float, MentoringEnsemble] = {}
+        self._cache: dict[tuple[float, int, int], tuple[Tensor, Tensor]] = {}
+
+    # ---- TorchGenerator -------------------------------------------------------------------
+    def fit(
+        self,
+        datasets: Sequence[SupervisedDataset],
+        search_space_digest: SearchSpaceDigest,
+        candidate_metadata: Any = None,
+    ) -> None:
+        if len(datasets) != 1 or len(datasets[0].outcome_names) != 1:
+            names = [n for d in datasets for n in d.outcome_names]
+            raise UnsupportedError(
+                f"the tri-mentoring generator optimizes one objective; this experiment has "
+                f"{len(names)} metrics ({names}). Multi-objective optimization and outcome "
+                "constraints are not supported."
+            )
+        self._dataset = datasets[0]
+        self._discrete = any(ONE_HOT_MARKER in name for name in search_space_digest.feature_names)
+        self._models = {}
+        self._cache = {}
+
+    def _model(self, sign: float) -> MentoringEnsemble:
+        r"""The ensemble fitted on ``sign * Y`` (so that larger is always better)."""
+        if sign not in self._models:
+            assert self._dataset is not None, "fit() must be called before gen()/predict()"
+            config = config_from_options(
+                self.preset, discrete=self._discrete, mode=self.mode, seed=self.seed,
+                fit_mentoring_rounds=0, **self.config_options,
+            )
+            X, Y = self._dataset.X, self._dataset.Y
+            self._models[sign] = fit_mentoring_ensemble(
+                MentoringEnsemble(X, sign * Y, config=config)
+            )
+        return self._models[sign]
+
+    def predict(self, X: Tensor, use_posterior_predictive: bool = False) -> tuple[Tensor, Tensor]:
+        posterior = self._model(1.0).posterior(X)
+        return posterior.mean, posterior.variance.unsqueeze(-1)
+
+    def gen(
+        self, n: int, search_space_digest: SearchSpaceDigest, torch_opt_config: TorchOptConfig
+    ) -> TorchGenResults:
+        sign = _objective_sign(torch_opt_config)
+        model = self._model(sign)
+        bounds = torch.tensor(search_space_digest.bounds, dtype=model.train_X.dtype).T
+        seen = [model.train_X]
+        for pending in torch_opt_config.pending_observations or []:
+            if pending is not None and pending.numel():
+                seen.append(pending.to(model.train_X))
+        chosen: list[Tensor] = []
+        chosen_scores: list[Tensor] = []
+        n_train = model.train_X.shape[0]
+        for attempt in range(MAX_ATTEMPTS):
+            pool = min(n_train, max(n, MIN_POOL) * 2**attempt)
+            designs, scores = self._proposals(sign, pool, attempt, bounds, torch_opt_config)
+            for candidate, score in zip(designs, scores):
+                reference = torch.cat(seen + ([torch.stack(chosen)] if chosen else []))
+                if (reference - candidate).abs().amax(dim=-1).min() < DUPLICATE_TOLERANCE:
+                    continue
+                chosen.append(candidate)
+                chosen_scores.append(score)
+                if len(chosen) == n:
+                    break
+            if len(chosen) == n:
+                break
+        if not chosen:
+            raise UnsupportedError(
+                "the tri-mentoring generator found no design that is not already observed or "
+                "pending; the search space may be exhausted."
+            )
+        points = torch.stack(chosen)
+        return TorchGenResults(
+            points=points,
+            weights=torch.ones(points.shape[0], dtype=points.dtype),
+            gen_metadata={"predicted": [float(sign * s) for s in chosen_scores]},
+        )
+
+    def _proposals(
+        self, sign: float, pool: int, attempt: int, bounds: Tensor, config: TorchOptConfig
+    ) -> tuple[Tensor, Tensor]:
+        r"""Rounded designs ascended from the ``pool`` best arms, best predicted first; cached
+        until the next ``fit``, so successive ``gen(1)`` calls of one batch cost one ascent."""
+        key = (sign, pool, attempt)
+        if key not in self._cache:
+            model = self._model(sign)
+            start = model.train_X[model.train_Y.squeeze(-1).topk(pool).indices]
+            result = optimize_designs(model, start, seed=self.seed + attempt)
+            designs = _round(result.designs, bounds, config)
+            scores = model.posterior(designs).mean.reshape(-1)
+            order = scores.argsort(descending=True)
+            self._cache[key] = (designs[order], scores[order])
+        return self._cache[key]
+
+    def _get_state(self) -> dict[str, Any]:
+        return {}
+
+
+def _objective_sign(config: TorchOptConfig) -> float:
+    r"""+1 to maximize, -1 to minimize; refuses what this generator cannot do."""
+    if config.is_moo:
+        raise UnsupportedError(
+            "the tri-mentoring generator supports a single objective; multi-objective "
+            "optimization is not supported."
+        )
+    if config.outcome_constraints is not None:
+        raise UnsupportedError(
+            "outcome constraints are not supported by the tri-mentoring generator; remove them "
+            "from the optimization config."
+        )
+    if config.linear_constraints is not None:
+        raise UnsupportedError(
+            "parameter constraints are not supported by the tri-mentoring generator."
+        )
+    weights = config.objective_weights.reshape(-1)
+    nonzero = weights[weights != 0]
+    if nonzero.numel() != 1:
+        raise UnsupportedError("the tri-mentoring generator optimizes exactly one metric.")
+    return 1.0 if float(nonzero[0]) > 0 else -1.0
+
+
+def _round(designs: Tensor, bounds: Tensor, config: TorchOptConfig) -> Tensor:
+    r"""Clip to the bounds, then round through Ax's transforms (integers, one-hot choices)."""
+    clipped = torch.minimum(torch.maximum(designs, bounds[0]), bounds[1])
+    if config.rounding_func is None:
+        return clipped
+    return torch.stack([config.rounding_func(row) for row in clipped])
+
+
+TRANSFORMS = [*Cont_X_trans, Derelativize, StandardizeY]
+"""Ax's continuous transforms (one-hot choices, unit-cube ranges) and standardized Y."""
+
+GENERATOR_KEY_TO_GENERATOR_SETUP["TriMentoring"] = GeneratorSetup(
+    adapter_class=TorchAdapter,
+    generator_class=MentoringGenerator,
+    transforms=TRANSFORMS,
+)
+
+
+class MentoringGenerators(GeneratorRegistryBase):
+    r"""botorch_mentor's generators, registered like Ax's ``Generators``."""
+
+    TRI_MENTORING = "TriMentoring"
+
+
+CORE_DECODER_REGISTRY["MentoringGenerators"] = MentoringGenerators

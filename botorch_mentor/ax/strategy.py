@@ -1,0 +1,69 @@
+r"""Ready generation strategies for offline experiments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ax.adapter.registry import Generators
+from ax.generation_strategy.generation_node import GenerationNode
+from ax.generation_strategy.generation_strategy import GenerationStrategy
+from ax.generation_strategy.generator_spec import GeneratorSpec
+from ax.generators.torch.botorch_modular.surrogate import SurrogateSpec
+from botorch.acquisition import qSimpleRegret
+from botorch.acquisition.logei import qLogNoisyExpectedImprovement
+
+from botorch_mentor.ax.generator import MentoringGenerators, config_from_options
+from botorch_mentor.ax.surrogate import mentoring_surrogate_spec
+
+
+def mentoring_generation_strategy(
+    n_proxies: int = 3,
+    preset: str = "fast",
+    mode: str = "per_candidate",
+    seed: int = 0,
+    **config: Any,
+) -> GenerationStrategy:
+    r"""A ``GenerationStrategy`` whose one node proposes designs with the acquisition-free
+    tri-mentoring generator; meant for experiments whose data is attached up front
+    (``attach_dataset``).
+
+    Args:
+        n_proxies: Proxies in the ensemble.
+        preset: ``fast`` or ``paper``.
+        mode: ``per_candidate`` or ``shared``.
+        seed: Seed of the proxies and neighbourhoods.
+        config: Further ``MentoringConfig`` fields.
+    """
+    options = {"n_proxies": n_proxies, **config}
+    config_from_options(preset, mode=mode, seed=seed, **options)  # fail here, not in Ax
+    spec = GeneratorSpec(
+        generator_enum=MentoringGenerators.TRI_MENTORING,
+        generator_kwargs={"preset": preset, "mode": mode, "seed": seed, "config": options},
+    )
+    node = GenerationNode(name="tri_mentoring", generator_specs=[spec])
+    return GenerationStrategy(name=f"tri-mentoring ({mode}, {preset})", nodes=[node])
+
+
+def surrogate_generation_strategy(
+    acquisition: str = "qLogNEI", preset: str = "fast", **config: Any
+) -> GenerationStrategy:
+    r"""Ax's modular BoTorch generator with ``MentoringEnsemble`` as its surrogate.
+
+    Args:
+        acquisition: ``qLogNEI`` (Ax's default) or ``qSimpleRegret`` (the posterior mean).
+    """
+    acquisition_classes = {"qLogNEI": qLogNoisyExpectedImprovement, "qSimpleRegret": qSimpleRegret}
+    if acquisition not in acquisition_classes:
+        raise ValueError(
+            f"acquisition must be one of {sorted(acquisition_classes)}, got {acquisition!r}."
+        )
+    surrogate: SurrogateSpec = mentoring_surrogate_spec(preset=preset, **config)
+    spec = GeneratorSpec(
+        generator_enum=Generators.BOTORCH_MODULAR,
+        generator_kwargs={
+            "surrogate_spec": surrogate,
+            "botorch_acqf_class": acquisition_classes[acquisition],
+        },
+    )
+    node = GenerationNode(name=f"mentoring_surrogate_{acquisition}", generator_specs=[spec])
+    return GenerationStrategy(name=f"MentoringEnsemble + {acquisition}", nodes=[node])
