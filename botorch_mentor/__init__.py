@@ -5,6 +5,7 @@ model), ``fit_mentoring_ensemble`` (pretraining and mentoring inside fit) and
 ``optimize_designs`` (acquisition-free gradient ascent with mentoring).
 """
 
+from botorch_mentor.checkpoint import load_ensemble, save_ensemble
 from botorch_mentor.config import MentoringConfig
 from botorch_mentor.encoding import logits_to_sequences, sequences_to_logits
 from botorch_mentor.fitting.fit import fit_mentoring_ensemble
@@ -18,7 +19,9 @@ __all__ = [
     "MentoringConfig",
     "MentoringEnsemble",
     "fit_mentoring_ensemble",
+    "load_ensemble",
     "logits_to_sequences",
     "optimize_designs",
+    "save_ensemble",
     "sequences_to_logits",
 ]

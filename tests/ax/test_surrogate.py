@@ -1,0 +1,49 @@
+import pytest
+
+from botorch_mentor.ax import attach_dataset, surrogate_generation_strategy
+from tests.ax.conftest import SMALL, hartmann_client, hartmann_value, tfbind_client, tfbind_value
+
+
+@pytest.mark.parametrize("acquisition", ["qLogNEI", "qSimpleRegret"])
+def test_drop_in_surrogate_continuous(hartmann_frame, acquisition):
+    client = hartmann_client()
+    attach_dataset(client, hartmann_frame, "f")
+    client.set_generation_strategy(
+        surrogate_generation_strategy(acquisition, activation="silu", **SMALL)
+    )
+    trials = client.get_next_trials(max_trials=3)
+    assert len(trials) == 3
+    values = [hartmann_value(p) for p in trials.values()]
+    assert max(values) > hartmann_frame["f"].median()
+    prediction = client.predict([{f"x{i}": 0.5 for i in range(6)}])[0]["f"]
+    assert prediction[1] >= 0.0  # (mean, sem)
+    best = client.get_best_parameterization(use_model_predictions=True)
+    assert best is not None and set(best[0]) == {f"x{i}" for i in range(6)}
+
+
+def test_drop_in_surrogate_choices(tfbind_frame):
+    client = tfbind_client()
+    attach_dataset(client, tfbind_frame, "binding")
+    client.set_generation_strategy(
+        surrogate_generation_strategy("qSimpleRegret", activation="silu", **SMALL)
+    )
+    trials = client.get_next_trials(max_trials=2)
+    values = [tfbind_value(p) for p in trials.values()]
+    assert max(values) > tfbind_frame["binding"].median()
+
+
+def test_model_options_are_json_and_round_trip(hartmann_frame, tmp_path):
+    from ax.api.client import Client
+
+    client = hartmann_client()
+    attach_dataset(client, hartmann_frame, "f")
+    client.set_generation_strategy(surrogate_generation_strategy("qSimpleRegret", **SMALL))
+    client.get_next_trials(max_trials=1)
+    client.save_to_json_file(str(tmp_path / "e.json"))
+    loaded = Client.load_from_json_file(str(tmp_path / "e.json"))
+    assert len(loaded.get_next_trials(max_trials=1)) == 1
+
+
+def test_bad_acquisition_name():
+    with pytest.raises(ValueError, match="acquisition"):
+        surrogate_generation_strategy("EI")
