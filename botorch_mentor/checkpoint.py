@@ -1,7 +1,7 @@
 r"""Saving and loading fitted ensembles, bit-exact, without unpickling anything.
 
-A checkpoint holds the configuration (plain values) and the model's ``state_dict`` (tensors:
-training data, standardization statistics, pretrained and fitted weights). It is read with
+A checkpoint holds the configuration (plain values), the training data and the model's
+``state_dict`` (standardization statistics, pretrained and fitted weights). It is read with
 ``torch.load(weights_only=True)``, so a file carrying arbitrary pickled objects is refused
 instead of executed.
 """
@@ -35,6 +35,8 @@ def save_ensemble(model: MentoringEnsemble, path: str | os.PathLike) -> None:
         "format": FORMAT,
         "version": VERSION,
         "config": model.config.to_dict(),
+        "train_X": model.train_X.detach().cpu(),
+        "train_Y": model.train_Y.detach().cpu(),
         "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
     }
     tmp = f"{os.fspath(path)}.tmp"
@@ -62,7 +64,7 @@ def load_ensemble(
         )
     config = MentoringConfig.from_dict(payload["config"])
     state = payload["state_dict"]
-    model = MentoringEnsemble(state["train_X"], state["train_Y"], config=config)
+    model = MentoringEnsemble(payload["train_X"], payload["train_Y"], config=config)
     model.load_state_dict(state)
     if map_location is not None:
         model = model.to(map_location)

@@ -84,8 +84,10 @@ class MentoringEnsemble(EnsembleModel):
                 X_t = train_X
         x_std = X_t.std(dim=0)
         x_std = torch.where(x_std > 0, x_std, torch.ones_like(x_std))
-        self.register_buffer("train_X", train_X.detach().clone())
-        self.register_buffer("train_Y", train_Y.detach().clone())
+        # The training data is not part of the state dict (as in BoTorch's GPs): Ax loads a
+        # fitted state into a model built on a different number of rows.
+        self.train_X = train_X.detach().clone()
+        self.train_Y = train_Y.detach().clone()
         self.register_buffer("x_mean", X_t.mean(dim=0))
         self.register_buffer("x_std", x_std)
         self.register_buffer("y_mean", train_Y.mean())
@@ -107,6 +109,12 @@ class MentoringEnsemble(EnsembleModel):
             "val_pearson", torch.full((config.n_proxies,), float("nan"), dtype=train_X.dtype)
         )
         self.eval()
+
+    def _apply(self, fn, *args: Any, **kwargs: Any) -> MentoringEnsemble:
+        r"""``.to()``, ``.double()``, ``.cuda()`` move the training data with the buffers."""
+        self.train_X = fn(self.train_X)
+        self.train_Y = fn(self.train_Y)
+        return super()._apply(fn, *args, **kwargs)
 
     # ---- BoTorch contract -------------------------------------------------------------------
     @classmethod

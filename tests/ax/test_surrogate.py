@@ -1,4 +1,5 @@
 import pytest
+import torch
 
 from botorch_mentor.ax import attach_dataset, surrogate_generation_strategy
 from tests.ax.conftest import SMALL, hartmann_client, hartmann_value, tfbind_client, tfbind_value
@@ -8,13 +9,13 @@ from tests.ax.conftest import SMALL, hartmann_client, hartmann_value, tfbind_cli
 def test_drop_in_surrogate_continuous(hartmann_frame, acquisition):
     client = hartmann_client()
     attach_dataset(client, hartmann_frame, "f")
-    client.set_generation_strategy(
-        surrogate_generation_strategy(acquisition, activation="silu", **SMALL)
-    )
+    # the fast preset's proxies (width 64, 20 epochs); smaller ones extrapolate to the corners
+    client.set_generation_strategy(surrogate_generation_strategy(acquisition, activation="silu"))
+    torch.manual_seed(0)
     trials = client.get_next_trials(max_trials=3)
     assert len(trials) == 3
     values = [hartmann_value(p) for p in trials.values()]
-    assert max(values) > hartmann_frame["f"].median()
+    assert max(values) > hartmann_frame["f"].max()
     prediction = client.predict([{f"x{i}": 0.5 for i in range(6)}])[0]["f"]
     assert prediction[1] >= 0.0  # (mean, sem)
     best = client.get_best_parameterization(use_model_predictions=True)
