@@ -15,8 +15,12 @@ import time
 
 import torch
 
-from botorch_mentor import MentoringConfig, MentoringEnsemble, fit_mentoring_ensemble
-from botorch_mentor import optimize_designs
+from botorch_mentor import (
+    MentoringConfig,
+    MentoringEnsemble,
+    fit_mentoring_ensemble,
+    optimize_designs,
+)
 from botorch_mentor.tasks import tfbind8
 
 
@@ -76,7 +80,8 @@ def main() -> None:
     for name, value in times.items():
         print(f"{name:<45} {value * 1e3:9.2f} ms/step")
     plain_t = times["plain mean-ensemble ascent"]
-    print(f"shared / plain                                 {times['tri-mentoring shared'] / plain_t:9.1f}x")
+    shared_t = times["tri-mentoring shared"]
+    print(f"shared / plain                                 {shared_t / plain_t:9.1f}x")
     print(f"per-candidate batched / plain                  "
           f"{times['tri-mentoring per-candidate, batched'] / plain_t:9.1f}x")
     print(f"per-candidate batched / shared                 "

@@ -16,8 +16,12 @@ import time
 
 import torch
 
-from botorch_mentor import MentoringConfig, MentoringEnsemble, fit_mentoring_ensemble
-from botorch_mentor import optimize_designs
+from botorch_mentor import (
+    MentoringConfig,
+    MentoringEnsemble,
+    fit_mentoring_ensemble,
+    optimize_designs,
+)
 from botorch_mentor.tasks import tfbind8
 
 

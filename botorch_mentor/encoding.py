@@ -16,7 +16,9 @@ SOFT_ONE_HOT_WEIGHT = 0.6
 """design-bench's softening: ``p = 0.6 * onehot + 0.4 * (1 / V)``."""
 
 
-def sequences_to_logits(tokens: Tensor, num_classes: int, dtype: torch.dtype = torch.float64) -> Tensor:
+def sequences_to_logits(
+    tokens: Tensor, num_classes: int, dtype: torch.dtype = torch.float64
+) -> Tensor:
     r"""Encode integer sequences.
 
     Args:
@@ -29,10 +31,9 @@ def sequences_to_logits(tokens: Tensor, num_classes: int, dtype: torch.dtype = t
     if not isinstance(num_classes, int) or num_classes < 2:
         raise ValueError(f"num_classes must be an integer >= 2, got {num_classes!r}.")
     if not isinstance(tokens, Tensor) or tokens.is_floating_point() or tokens.dim() != 2:
-        raise ValueError(
-            "tokens must be an n x L integer tensor, got "
-            f"{getattr(tokens, 'dtype', type(tokens).__name__)} {tuple(getattr(tokens, 'shape', ()))}."
-        )
+        kind = getattr(tokens, "dtype", type(tokens).__name__)
+        shape = tuple(getattr(tokens, "shape", ()))
+        raise ValueError(f"tokens must be an n x L integer tensor, got {kind} {shape}.")
     if tokens.numel() and (int(tokens.min()) < 0 or int(tokens.max()) >= num_classes):
         raise ValueError(
             f"tokens must lie in 0..{num_classes - 1} (the alphabet), got values from "

@@ -31,7 +31,9 @@ def test_dict_round_trip():
 
 
 def test_frozen():
-    with pytest.raises(Exception):
+    import dataclasses
+
+    with pytest.raises(dataclasses.FrozenInstanceError):
         MentoringConfig().n_proxies = 5  # type: ignore[misc]
 
 

@@ -1,6 +1,5 @@
 """Every tutorial notebook runs top to bottom in smoke mode (its cells assert their claims)."""
 
-import os
 import time
 from pathlib import Path
 

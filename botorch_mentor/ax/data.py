@@ -45,7 +45,9 @@ def attach_dataset(client: Client, frame: pd.DataFrame, objective: str) -> list[
     for label, row in frame.iterrows():
         value = row[objective]
         if not _is_finite_number(value):
-            raise ValueError(f"row {label!r}, column {objective!r}: {value!r} is not a finite number.")
+            raise ValueError(
+                f"row {label!r}, column {objective!r}: {value!r} is not a finite number."
+            )
         parameters_of_row = {}
         for name, parameter in parameters.items():
             parameters_of_row[name] = _check_value(parameter, row[name], label, name)

@@ -52,20 +52,23 @@ def markdown_table(rows: list[dict]) -> str:
             lines.append(f"| {row['task']} | best visible design | - | "
                          f"{row['best_visible']:.3f} | - | - | - | - | - |")
 
-        def cell(key: str, digits: int = 3) -> str:
-            if f"{key}_mean" not in row:
-                return "-"
-            return f"{row[f'{key}_mean']:.{digits}f} ± {row[f'{key}_std']:.{digits}f}"
-
-        def small(key: str) -> str:
-            return f"{row[f'{key}_mean']:.2g}" if f"{key}_mean" in row else "-"
-
         lines.append(
-            f"| {row['task']} | {row['method']} | {row['seeds']} | {cell('score_100th')} | "
-            f"{cell('score_50th')} | {row['method_seconds_mean']:.1f} | {small('disagreement')}"
-            f" | {small('label_shift')} | {small('mentoring_change')} |"
+            f"| {row['task']} | {row['method']} | {row['seeds']} | {_cell(row, 'score_100th')} | "
+            f"{_cell(row, 'score_50th')} | {row['method_seconds_mean']:.1f} | "
+            f"{_small(row, 'disagreement')}"
+            f" | {_small(row, 'label_shift')} | {_small(row, 'mentoring_change')} |"
         )
     return "\n".join(lines) + "\n"
+
+
+def _cell(row: dict, key: str, digits: int = 3) -> str:
+    if f"{key}_mean" not in row:
+        return "-"
+    return f"{row[f'{key}_mean']:.{digits}f} ± {row[f'{key}_std']:.{digits}f}"
+
+
+def _small(row: dict, key: str) -> str:
+    return f"{row[f'{key}_mean']:.2g}" if f"{key}_mean" in row else "-"
 
 
 def write_results(records: list[dict], output: str | os.PathLike) -> dict[str, Path]:
@@ -117,7 +120,8 @@ def _plots(records: list[dict], out: Path) -> dict[str, Path]:
             for i, method in enumerate(dict.fromkeys(r["method"] for r in traced)):
                 r = next(r for r in traced if r["method"] == method)
                 color = f"C{i}"
-                ax.plot(r["trajectory_steps"], r["trajectory_true"], color=color, label=f"{method} true")
+                ax.plot(r["trajectory_steps"], r["trajectory_true"], color=color,
+                        label=f"{method} true")
                 ax.plot(r["trajectory_steps"], r["trajectory_predicted"], color=color, ls=":",
                         label=f"{method} predicted")
             ax.set_xlabel("ascent step")

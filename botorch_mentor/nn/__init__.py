@@ -9,4 +9,11 @@ from botorch_mentor.nn.batched_mlp import (
     squared_error_gradient,
 )
 
-__all__ = ["Params", "expand_members", "init_params", "mlp_forward", "num_members", "squared_error_gradient"]
+__all__ = [
+    "Params",
+    "expand_members",
+    "init_params",
+    "mlp_forward",
+    "num_members",
+    "squared_error_gradient",
+]

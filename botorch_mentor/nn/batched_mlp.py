@@ -19,7 +19,7 @@ from torch import Tensor
 from torch.nn import functional as F
 
 Params = tuple[Tensor, ...]
-"""``(W_0, b_0, W_1, b_1, ..., W_L, b_L)`` with ``W_l: E x in_l x out_l``, ``b_l: E x 1 x out_l``."""
+"""``(W_0, b_0, ..., W_L, b_L)`` with ``W_l: E x in_l x out_l`` and ``b_l: E x 1 x out_l``."""
 
 _ACTIVATIONS = {
     "relu": torch.relu,

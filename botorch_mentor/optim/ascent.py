@@ -209,7 +209,12 @@ def _objective(member_predictions: Tensor, objective: Objective) -> Tensor:
 
 
 def _check_arguments(
-    model: MentoringEnsemble, X_start: object, steps: object, lr: object, mode: object, objective: object
+    model: MentoringEnsemble,
+    X_start: object,
+    steps: object,
+    lr: object,
+    mode: object,
+    objective: object,
 ) -> None:
     if not bool(model.is_fitted):
         raise ValueError(

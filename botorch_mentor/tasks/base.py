@@ -70,7 +70,8 @@ class OfflineTask:
         return self.length * (self.num_classes - 1) if self.discrete else self.length
 
     def features(self, designs: Tensor | None = None) -> Tensor:
-        r"""Designs (default: the visible ones) to the model's float64 inputs, ``n x n_features``."""
+        r"""Designs (default: the visible ones) to the model's float64 ``n x n_features``
+        inputs."""
         designs = self.x if designs is None else designs
         if self.discrete:
             return sequences_to_logits(designs, self.num_classes)
@@ -136,7 +137,9 @@ class OfflineTask:
         x_all = torch.as_tensor(np.asarray(x_all)).long()
         y_all = torch.as_tensor(np.asarray(y_all)).to(torch.float64).reshape(-1, 1)
         if x_all.dim() != 2:
-            raise ValueError(f"x_all must be an N x L integer array, got shape {tuple(x_all.shape)}.")
+            raise ValueError(
+                f"x_all must be an N x L integer array, got shape {tuple(x_all.shape)}."
+            )
         if y_all.shape[0] != x_all.shape[0]:
             raise ValueError(
                 f"x_all has {x_all.shape[0]} rows but y_all has {y_all.shape[0]}; they must match."
@@ -204,5 +207,7 @@ class LookupOracle:
         found = self._keys_sorted[pos] == keys
         if not bool(found.all()):
             missing = int((~found).sum())
-            raise ValueError(f"{missing} design(s) are not in the look-up table; cannot score them.")
+            raise ValueError(
+                f"{missing} design(s) are not in the look-up table; cannot score them."
+            )
         return self._scores[pos]
