@@ -9,8 +9,12 @@ it is written rather than deep inside a training loop.
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from dataclasses import dataclass
 from typing import Any, Literal
+
+MAX_NEIGHBOURS = 256
+"""Largest K accepted: K(K-1)/2 pairs are compared per candidate and proxy at every step."""
 
 Mode = Literal["per_candidate", "shared"]
 Activation = Literal["relu", "silu", "softplus", "tanh"]
@@ -101,6 +105,19 @@ class MentoringConfig:
         _check_int(self, "pretrain_epochs", minimum=1)
         _check_int(self, "batch_size", minimum=1)
         _check_int(self, "n_neighbours", minimum=2, hint="at least one pair is needed")
+        if self.n_neighbours > MAX_NEIGHBOURS:
+            raise ValueError(
+                f"n_neighbours must be <= {MAX_NEIGHBOURS}, got {self.n_neighbours}: the pairs "
+                f"grow as K(K-1)/2 ({self.n_neighbours * (self.n_neighbours - 1) // 2} here) per "
+                "candidate and proxy; the paper uses 10 and studies 5..25."
+            )
+        if self.voting and self.n_proxies % 2 == 0:
+            warnings.warn(
+                f"n_proxies={self.n_proxies} is even: pairs on which the proxies split evenly "
+                "take the ranking of the ensemble mean. Use an odd number for strict majorities.",
+                UserWarning,
+                stacklevel=3,
+            )
         _check_int(self, "fit_mentoring_rounds", minimum=0)
         _check_int(self, "fit_anchors", minimum=1)
         _check_int(self, "n_candidates", minimum=1)

@@ -67,6 +67,7 @@ def optimize_designs(
     seed: int | None = None,
     neighbourhood_sampler: NeighbourhoodSampler | None = None,
     config: MentoringConfig | None = None,
+    bounds: Tensor | None = None,
     progress: bool = False,
 ) -> DesignResult:
     r"""Ascend ``X_start`` on the (mentored) ensemble.
@@ -87,6 +88,8 @@ def optimize_designs(
         config: Overrides ``model.config`` for the mentoring and the ascent (e.g. the
             ablations ``voting=False`` or ``soft_labels=False``) on the same fitted proxies;
             its ``n_proxies``, ``hidden_sizes`` and ``activation`` must be the model's.
+        bounds: Optional ``2 x d`` box in the original design space; ``X_start`` must lie in
+            it and every step is projected back into it (projected gradient ascent).
         progress: Show a progress bar.
 
     Returns:
@@ -98,6 +101,7 @@ def optimize_designs(
     mode = config.mode if mode is None else mode
     seed = config.seed if seed is None else seed
     _check_arguments(model, X_start, steps, lr, mode, objective)
+    latent_bounds = _latent_bounds(model, X_start, bounds)
 
     generator = make_generator(seed, X_start.device)
     data_X, data_y = model.latent_training_data()
@@ -144,6 +148,9 @@ def optimize_designs(
             optimizer.zero_grad(set_to_none=True)
             (-score.sum()).backward()
         optimizer.step()
+        if latent_bounds is not None:
+            with torch.no_grad():
+                Z.copy_(torch.minimum(torch.maximum(Z, latent_bounds[0]), latent_bounds[1]))
         trajectory.append(score.detach())
         designs.append(Z.detach().clone())
 
@@ -186,6 +193,30 @@ def _resolve_config(model: object, config: MentoringConfig | None) -> MentoringC
                 "after fitting."
             )
     return config
+
+
+def _latent_bounds(model: MentoringEnsemble, X_start: Tensor, bounds: Tensor | None):
+    r"""``bounds`` (``2 x d``, original space) in latent space, after checking ``X_start``."""
+    if bounds is None:
+        return None
+    d = X_start.shape[-1]
+    if not isinstance(bounds, Tensor) or bounds.shape != (2, d):
+        raise ValueError(
+            f"bounds must be a 2 x {d} tensor (lower row, upper row), got "
+            f"{tuple(getattr(bounds, 'shape', ()))}."
+        )
+    bounds = bounds.to(X_start)
+    if not bool((bounds[0] < bounds[1]).all()):
+        raise ValueError("bounds: every lower bound must be smaller than its upper bound.")
+    outside = ((X_start < bounds[0]) | (X_start > bounds[1])).any(dim=-1)
+    if bool(outside.any()):
+        row = int(outside.nonzero()[0])
+        raise ValueError(
+            f"X_start row {row} lies outside bounds; clip the starting designs to the box "
+            "or widen it."
+        )
+    latent = model.to_latent(bounds)
+    return torch.minimum(latent[0], latent[1]), torch.maximum(latent[0], latent[1])
 
 
 def _member_predictions(

@@ -77,7 +77,8 @@ def test_shared_step_uses_pairs_within_neighbourhoods():
 
 
 def test_even_proxies_are_supported():
-    config = MentoringConfig.fast(n_proxies=4, hidden_sizes=(12, 12), n_neighbours=6)
+    with pytest.warns(UserWarning, match="even"):
+        config = MentoringConfig.fast(n_proxies=4, hidden_sizes=(12, 12), n_neighbours=6)
     g = torch.Generator().manual_seed(0)
     params = init_params(4, 3, (12, 12), generator=g, dtype=torch.float64)
     points = torch.randn(1, 6, 3, generator=g, dtype=torch.float64)

@@ -132,32 +132,6 @@ def test_fit_is_deterministic():
     assert not torch.equal(a.proxy_params()[0], c.proxy_params()[0])
 
 
-X_OK, Y_OK = quadratic_data(n=40)
-
-
-@pytest.mark.parametrize(
-    "kwargs, error, match",
-    [
-        (dict(train_X=X_OK.numpy(), train_Y=Y_OK), TypeError, "train_X"),
-        (dict(train_X=X_OK.long(), train_Y=Y_OK), TypeError, "train_X"),
-        (dict(train_X=X_OK, train_Y=Y_OK.squeeze(-1)), ValueError, "unsqueeze"),
-        (dict(train_X=X_OK, train_Y=Y_OK.repeat(1, 2)), ValueError, "train_Y"),
-        (dict(train_X=X_OK[:30], train_Y=Y_OK), ValueError, "same number of rows"),
-        (dict(train_X=X_OK.float(), train_Y=Y_OK), ValueError, "dtype"),
-        (dict(train_X=X_OK.unsqueeze(0), train_Y=Y_OK), ValueError, "train_X"),
-        (dict(train_X=torch.where(X_OK > 0.9, float("nan"), X_OK), train_Y=Y_OK), ValueError,
-         "train_X contains NaN"),
-        (dict(train_X=X_OK, train_Y=Y_OK.clone().fill_(float("inf"))), ValueError, "train_Y"),
-        (dict(train_X=X_OK, train_Y=torch.ones_like(Y_OK)), ValueError, "constant"),
-        (dict(train_X=X_OK[:5], train_Y=Y_OK[:5]), ValueError, "too few"),
-        (dict(train_X=X_OK, train_Y=Y_OK, config={"n_proxies": 3}), TypeError, "config"),
-    ],
-)
-def test_bad_inputs_raise_at_the_constructor(kwargs, error, match):
-    with pytest.raises(error, match=match):
-        MentoringEnsemble(**kwargs)
-
-
 def test_bad_posterior_input(fitted_model):
     with pytest.raises(ValueError, match="X must have shape"):
         fitted_model.posterior(torch.rand(3, 5, dtype=torch.float64))

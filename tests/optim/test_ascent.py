@@ -89,26 +89,16 @@ def test_unfitted_model_refused():
         optimize_designs(MentoringEnsemble(X, Y, config=tiny_config()), X[:2])
 
 
-@pytest.mark.parametrize(
-    "kwargs, error, match",
-    [
-        (dict(X_start=torch.rand(2, 3, dtype=torch.float64)), ValueError, "X_start"),
-        (dict(X_start=torch.rand(0, 4, dtype=torch.float64)), ValueError, "X_start"),
-        (dict(X_start=torch.rand(2, 4)), ValueError, "X_start"),
-        (dict(X_start=torch.full((2, 4), float("nan"), dtype=torch.float64)), ValueError,
-         "X_start"),
-        (dict(steps=-1), ValueError, "steps"),
-        (dict(lr=0.0), ValueError, "lr"),
-        (dict(mode="both"), ValueError, "mode"),
-        (dict(objective="max"), ValueError, "objective"),
-    ],
-)
-def test_bad_arguments(fitted_model, kwargs, error, match):
-    kwargs = {"X_start": _start(fitted_model), **kwargs}
-    with pytest.raises(error, match=match):
-        optimize_designs(fitted_model, **kwargs)
-
-
 def test_divergence_is_reported_with_candidate_and_step(fitted_model):
     with pytest.raises(FloatingPointError, match="candidate .* step"):
         optimize_designs(fitted_model, _start(fitted_model), lr=1e308, steps=3, mentoring=False)
+
+
+def test_bounds_are_honoured(fitted_model):
+    start = _start(fitted_model)
+    box = torch.tensor([[0.0] * 4, [0.75] * 4], dtype=torch.float64)
+    result = optimize_designs(fitted_model, start.clamp(max=0.75), steps=30, lr=0.2, bounds=box)
+    trajectory = result.design_trajectory
+    assert (trajectory >= -1e-9).all() and (trajectory <= 0.75 + 1e-9).all()
+    with pytest.raises(ValueError, match="X_start row .* outside bounds"):
+        optimize_designs(fitted_model, start + 1.0, bounds=box)

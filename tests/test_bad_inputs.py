@@ -1,0 +1,127 @@
+"""Every bad input at every entry point: one clear error naming the argument (issue: reliability).
+
+Each row: the call, the exception type, and a pattern the message must contain (the argument's
+name and what is wrong).
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from botorch_mentor import (
+    MentoringConfig,
+    MentoringEnsemble,
+    fit_mentoring_ensemble,
+    optimize_designs,
+)
+from botorch_mentor.propose import propose
+from botorch_mentor.tasks import OfflineTask
+from tests.conftest import quadratic_data, tiny_config
+
+X, Y = quadratic_data(n=40)
+
+
+def _model(**kwargs):
+    return MentoringEnsemble(**{"train_X": X, "train_Y": Y, "config": tiny_config(), **kwargs})
+
+
+def _ascent(fitted, **kwargs):
+    kwargs = {"X_start": fitted.train_X[:3], **kwargs}
+    return optimize_designs(fitted, **kwargs)
+
+
+def _frame(**columns):
+    rng = np.random.default_rng(0)
+    base = pd.DataFrame(rng.uniform(size=(60, 2)), columns=["a", "b"]).assign(y=rng.normal(size=60))
+    return base.assign(**columns)
+
+
+CASES = [
+    # MentoringEnsemble
+    ("train_X not a tensor", lambda: _model(train_X=X.numpy()), TypeError, "train_X"),
+    ("train_X integer", lambda: _model(train_X=X.long()), TypeError, "train_X"),
+    ("train_X 3-dim", lambda: _model(train_X=X.unsqueeze(0)), ValueError, "train_X"),
+    ("train_X NaN", lambda: _model(train_X=torch.where(X > 0.9, float("nan"), X)), ValueError,
+     "train_X contains NaN"),
+    ("train_X inf", lambda: _model(train_X=torch.where(X > 0.9, float("inf"), X)), ValueError,
+     "train_X contains NaN or infinite"),
+    ("train_Y 1-dim", lambda: _model(train_Y=Y.squeeze(-1)), ValueError, "unsqueeze"),
+    ("train_Y two outputs", lambda: _model(train_Y=Y.repeat(1, 2)), ValueError, "train_Y"),
+    ("train_Y NaN", lambda: _model(train_Y=Y.clone().fill_(float("nan"))), ValueError, "train_Y"),
+    ("train_Y constant", lambda: _model(train_Y=torch.ones_like(Y)), ValueError, "constant"),
+    ("row counts differ", lambda: _model(train_X=X[:30]), ValueError, "same number of rows"),
+    ("dtypes differ", lambda: _model(train_X=X.float()), ValueError, "dtype"),
+    ("too few rows for validation", lambda: _model(train_X=X[:5], train_Y=Y[:5]), ValueError,
+     "too few"),
+    ("config of wrong type", lambda: _model(config={"n_proxies": 3}), TypeError, "config"),
+    # MentoringConfig
+    ("one proxy", lambda: MentoringConfig(n_proxies=1), ValueError, "n_proxies"),
+    ("K < 2", lambda: MentoringConfig(n_neighbours=1), ValueError, "n_neighbours"),
+    ("K too large", lambda: MentoringConfig(n_neighbours=10_000), ValueError, "n_neighbours"),
+    ("negative rate", lambda: MentoringConfig(inner_lr=-1.0), ValueError, "inner_lr"),
+    ("bad val fraction", lambda: MentoringConfig(val_fraction=1.5), ValueError, "val_fraction"),
+    # fit_mentoring_ensemble
+    ("fit a non-ensemble", lambda: fit_mentoring_ensemble(torch.nn.Linear(2, 1)), TypeError,
+     "MentoringEnsemble"),
+    ("negative mentoring rounds", lambda: fit_mentoring_ensemble(_model(), mentoring_rounds=-1),
+     ValueError, "mentoring_rounds"),
+]
+
+ASCENT_CASES = [
+    ("X_start width", dict(X_start=torch.rand(2, 3, dtype=torch.float64)), ValueError, "X_start"),
+    ("X_start empty", dict(X_start=torch.rand(0, 4, dtype=torch.float64)), ValueError, "X_start"),
+    ("X_start dtype", dict(X_start=torch.rand(2, 4)), ValueError, "X_start"),
+    ("X_start NaN", dict(X_start=torch.full((2, 4), float("nan"), dtype=torch.float64)),
+     ValueError, "X_start"),
+    ("negative steps", dict(steps=-1), ValueError, "steps"),
+    ("zero lr", dict(lr=0.0), ValueError, "lr"),
+    ("unknown mode", dict(mode="both"), ValueError, "mode"),
+    ("unknown objective", dict(objective="max"), ValueError, "objective"),
+    ("start outside bounds", dict(bounds=torch.tensor([[2.0] * 4, [3.0] * 4], dtype=torch.float64)),
+     ValueError, "outside bounds"),
+    ("bounds shape", dict(bounds=torch.zeros(3, 4, dtype=torch.float64)), ValueError, "bounds"),
+    ("config architecture", dict(config=tiny_config(hidden_sizes=(8,))), ValueError,
+     "hidden_sizes"),
+]
+
+TABLE_CASES = [
+    ("lookup tokens outside alphabet",
+     lambda: OfflineTask.from_lookup_table(np.array([[0, 5]]), np.array([1.0]), 4), ValueError,
+     "0..3"),
+    ("lookup conflicting duplicates",
+     lambda: OfflineTask.from_lookup_table(np.array([[0, 1], [0, 1]]), np.array([1.0, 2.0]), 2),
+     ValueError, "different scores"),
+    ("lookup NaN score",
+     lambda: OfflineTask.from_lookup_table(np.array([[0, 1]]), np.array([np.nan]), 2),
+     ValueError, "NaN"),
+    ("propose missing target", lambda: propose(_frame(), "nope"), ValueError, "target column"),
+    ("propose NaN scores", lambda: propose(_frame(y=np.nan), "y"), ValueError, "missing"),
+    ("propose non-finite design", lambda: propose(_frame(a=np.inf), "y"), ValueError,
+     "design column 'a'"),
+    ("propose mixed columns", lambda: propose(_frame(s="AC"), "y"), ValueError, "sequence column"),
+    ("propose bad n", lambda: propose(_frame(), "y", n=0), ValueError, "n must be"),
+]
+
+
+@pytest.mark.parametrize("name, call, error, pattern", CASES + TABLE_CASES,
+                         ids=[c[0] for c in CASES + TABLE_CASES])
+def test_entry_point_rejects(name, call, error, pattern):
+    with pytest.raises(error, match=pattern):
+        call()
+
+
+@pytest.mark.parametrize("name, kwargs, error, pattern", ASCENT_CASES,
+                         ids=[c[0] for c in ASCENT_CASES])
+def test_optimize_designs_rejects(fitted_model, name, kwargs, error, pattern):
+    with pytest.raises(error, match=pattern):
+        _ascent(fitted_model, **kwargs)
+
+
+def test_even_proxies_with_voting_warn():
+    with pytest.warns(UserWarning, match="even"):
+        MentoringConfig(n_proxies=4)
+
+
+def test_at_least_25_cases():
+    assert len(CASES) + len(ASCENT_CASES) + len(TABLE_CASES) >= 25
