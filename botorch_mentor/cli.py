@@ -28,6 +28,9 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--device", default="cpu")
     bench.add_argument("--output", default="results")
     bench.add_argument("--n-proxies", type=int, default=None)
+    bench.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
+                       help="run every (task, method, seed) as a Ray task; connect to ADDRESS "
+                            "(or $RAY_ADDRESS) if given, else start a local Ray instance")
 
     prop = sub.add_parser("propose", help="propose designs from a CSV of designs and scores")
     prop.add_argument("data", help="CSV file, one design per row")
@@ -44,22 +47,31 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _benchmark(args: argparse.Namespace) -> int:
-    from botorch_mentor.benchmark import run_benchmark
+    from botorch_mentor.benchmark import BenchmarkFailures, run_benchmark
     from botorch_mentor.benchmark.report import aggregate, markdown_table, write_results
 
     if args.seeds < 1:
         raise ValueError(f"--seeds must be at least 1, got {args.seeds}.")
     changes = {} if args.n_proxies is None else {"n_proxies": args.n_proxies}
     started = time.perf_counter()
-    records = run_benchmark(
-        args.task, methods=args.methods, seeds=args.seeds, preset=args.preset,
-        device=args.device, output=args.output, config_changes=changes, progress=True,
-    )
+    failures = []
+    try:
+        records = run_benchmark(
+            args.task, methods=args.methods, seeds=args.seeds, preset=args.preset,
+            device=args.device, output=args.output, config_changes=changes, progress=True,
+            executor="local" if args.ray is None else "ray", ray_address=args.ray or None,
+        )
+    except BenchmarkFailures as error:
+        records, failures = error.records, error.failures
+    if not records:
+        raise ValueError("no run finished; see the failures above.")
     paths = write_results(records, args.output)
     print(markdown_table(aggregate(records)))
     print(f"wrote {', '.join(str(p) for p in paths.values())}")
     print(f"total {time.perf_counter() - started:.1f} s")
-    return 0
+    for task, method, seed, message in failures:
+        print(f"failed: {task} / {method} / seed {seed}: {message}", file=sys.stderr)
+    return 1 if failures else 0
 
 
 def _propose(args: argparse.Namespace) -> int:
@@ -106,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "propose":
             return _propose(args)
         return _tasks()
-    except (ValueError, TypeError, FileNotFoundError, KeyError) as error:
+    except (ValueError, TypeError, FileNotFoundError, KeyError, ImportError) as error:
         print(f"botorch-mentor {args.command}: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -1,6 +1,11 @@
 """The evaluation protocol of offline MBO: methods, runner, report."""
 
 from botorch_mentor.benchmark.methods import METHODS
-from botorch_mentor.benchmark.runner import preset_config, read_records, run_benchmark
+from botorch_mentor.benchmark.runner import (
+    BenchmarkFailures,
+    preset_config,
+    read_records,
+    run_benchmark,
+)
 
-__all__ = ["METHODS", "preset_config", "read_records", "run_benchmark"]
+__all__ = ["METHODS", "BenchmarkFailures", "preset_config", "read_records", "run_benchmark"]

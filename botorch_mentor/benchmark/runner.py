@@ -13,7 +13,8 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
@@ -73,6 +74,53 @@ def _append_record(output: Path, record: dict) -> None:
         os.fsync(handle.fileno())
 
 
+@dataclass(frozen=True)
+class RunSettings:
+    r"""What every (task, method, seed) run of one benchmark shares."""
+
+    preset: str
+    device: str
+    dtype: torch.dtype
+    changes: dict = field(default_factory=dict)
+
+
+class BenchmarkFailures(RuntimeError):
+    r"""Some runs failed; the others finished and their records were kept.
+
+    ``failures`` lists ``(task, method, seed, error message)``; ``records`` holds the finished
+    records.
+    """
+
+    def __init__(self, failures: list[tuple[str, str, int, str]], records: list[dict]) -> None:
+        self.failures, self.records = failures, records
+        lines = [f"{task} / {method} / seed {seed}: {error}"
+                 for task, method, seed, error in failures]
+        super().__init__(f"{len(failures)} run(s) failed:\n" + "\n".join(lines))
+
+
+def run_seed(
+    task: OfflineTask, methods: list[str], seed: int, settings: RunSettings
+) -> Iterator[dict]:
+    r"""Fit the proxies of ``seed`` once and yield one record per method, as each finishes."""
+    device = torch.device(settings.device)
+    features = task.features().to(device=device, dtype=settings.dtype)
+    train_Y = task.y.to(device=device, dtype=features.dtype)
+    best_visible = float(task.normalize(task.y.max()))
+    config = preset_config(settings.preset, task.discrete, seed=seed, **settings.changes)
+    torch.manual_seed(seed)
+    started = time.perf_counter()
+    model = fit_mentoring_ensemble(MentoringEnsemble(features, train_Y, config=config))
+    fit_seconds = time.perf_counter() - started
+    X_start = task.features(task.top_designs(config.n_candidates)).to(features)
+    for method in methods:
+        started = time.perf_counter()
+        output = METHODS[method](model, X_start, config)
+        method_seconds = time.perf_counter() - started
+        record = _score_record(task, method, seed, settings.preset, output, best_visible)
+        record.update(fit_seconds=fit_seconds, method_seconds=method_seconds)
+        yield record
+
+
 def run_benchmark(
     task: OfflineTask | str,
     methods: Iterable[str] = ("tri-mentoring", "grad-mean"),
@@ -83,6 +131,8 @@ def run_benchmark(
     config_changes: dict | None = None,
     dtype: torch.dtype = torch.float32,
     progress: bool = False,
+    executor: str = "local",
+    ray_address: str | None = None,
 ) -> list[dict]:
     r"""Run ``methods`` x ``seeds`` on ``task`` and return one record per (method, seed).
 
@@ -95,10 +145,20 @@ def run_benchmark(
         output: Folder of ``records.jsonl``; finished records are skipped on a rerun.
         config_changes: Further ``MentoringConfig`` changes (e.g. ``n_proxies=5``).
         dtype: Precision of the proxies (float32, as the paper; or float64).
+        progress: Show a progress bar that advances as runs finish.
+        executor: ``local`` (one process; the proxies of a seed are fitted once and shared
+            by its methods) or ``ray`` (every (task, method, seed) run is a Ray task; see
+            ``botorch_mentor.benchmark.ray_executor``).
+        ray_address: Address of a Ray cluster (default ``$RAY_ADDRESS``, else a local one).
 
     Returns:
         Records (dicts) with ``task``, ``method``, ``seed``, ``score_100th``, ``score_50th``
-        (normalized), raw scores, the best visible score, timings and mentoring diagnostics.
+        (normalized), raw scores, the best visible score, timings and mentoring diagnostics,
+        ordered by seed then method.
+
+    Raises:
+        BenchmarkFailures: with ``executor="ray"``, after every other run has finished, if
+            some runs failed.
     """
     task = get_task(task) if isinstance(task, str) else task
     methods = list(methods)
@@ -106,53 +166,52 @@ def run_benchmark(
     seed_list = list(range(seeds)) if isinstance(seeds, int) else list(seeds)
     if not seed_list:
         raise ValueError("seeds must name at least one seed.")
-    device = torch.device(device)
-    if device.type == "cuda" and not torch.cuda.is_available():
+    if torch.device(device).type == "cuda" and not torch.cuda.is_available():
         raise ValueError("device 'cuda' was requested but CUDA is not available; use cpu.")
-    changes = dict(config_changes or {})
+    if executor not in ("local", "ray"):
+        raise ValueError(f"executor must be 'local' or 'ray', got {executor!r}.")
+    preset_config(preset, task.discrete, **(config_changes or {}))  # validate before any run
+    settings = RunSettings(preset, str(device), dtype, dict(config_changes or {}))
     out_dir = Path(output) if output is not None else None
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
         _drop_torn_tail(out_dir)
-    done = {(r["task"], r["method"], r["seed"]): r for r in read_records(out_dir)}
-    records: list[dict] = []
+    finished = {(r["method"], r["seed"]): r for r in read_records(out_dir)
+                if r["task"] == task.name}
+    runs = [(m, s) for s in seed_list for m in methods if (m, s) not in finished]
 
-    features = task.features().to(device=device, dtype=dtype)
-    train_Y = task.y.to(device=device, dtype=features.dtype)
-    best_visible = float(task.normalize(task.y.max()))
-    todo = [(m, s) for s in seed_list for m in methods]
     bar = None
     if progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=len(todo), desc=f"{task.name}")
-    for seed in seed_list:
-        pending = [m for m in methods if (task.name, m, seed) not in done]
-        records.extend(done[(task.name, m, seed)] for m in methods if m not in pending)
+        bar = tqdm(total=len(seed_list) * len(methods), desc=task.name,
+                   initial=len(seed_list) * len(methods) - len(runs))
+
+    def keep(record: dict) -> None:
+        if out_dir is not None:
+            _append_record(out_dir, record)
+        finished[(record["method"], record["seed"])] = record
         if bar is not None:
-            bar.update(len(methods) - len(pending))
-        if not pending:
-            continue
-        config = preset_config(preset, task.discrete, seed=seed, **changes)
-        torch.manual_seed(seed)
-        start_time = time.perf_counter()
-        model = fit_mentoring_ensemble(MentoringEnsemble(features, train_Y, config=config))
-        fit_seconds = time.perf_counter() - start_time
-        X_start = task.features(task.top_designs(config.n_candidates)).to(features)
-        for method in pending:
-            started = time.perf_counter()
-            output_ = METHODS[method](model, X_start, config)
-            method_seconds = time.perf_counter() - started
-            record = _score_record(task, method, seed, preset, output_, best_visible)
-            record.update(fit_seconds=fit_seconds, method_seconds=method_seconds)
-            if out_dir is not None:
-                _append_record(out_dir, record)
-            records.append(record)
-            if bar is not None:
-                bar.update(1)
-                bar.set_postfix_str(f"{method} s{seed}: {record['score_100th']:.3f}")
+            bar.update(1)
+            bar.set_postfix_str(
+                f"{record['method']} s{record['seed']}: {record['score_100th']:.3f}")
+
+    failures: list[tuple[str, str, int, str]] = []
+    if executor == "local":
+        for seed in seed_list:
+            todo = [m for m, s in runs if s == seed]
+            if todo:
+                for record in run_seed(task, todo, seed, settings):
+                    keep(record)
+    else:
+        from botorch_mentor.benchmark.ray_executor import run_on_ray
+
+        failures = run_on_ray(task, runs, settings, keep, ray_address)
     if bar is not None:
         bar.close()
+    records = [finished[(m, s)] for s in seed_list for m in methods if (m, s) in finished]
+    if failures:
+        raise BenchmarkFailures(failures, records)
     return records
 
 
