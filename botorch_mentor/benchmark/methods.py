@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import torch
 from torch import Tensor
 
 from botorch_mentor.config import MentoringConfig
@@ -91,7 +90,3 @@ def check_methods(methods: list[str] | tuple[str, ...]) -> None:
         raise ValueError(
             f"unknown method(s) {unknown or methods}; available: {', '.join(METHODS)}."
         )
-
-
-def seed_everything(seed: int) -> None:
-    torch.manual_seed(seed)
