@@ -98,3 +98,27 @@ def test_objective_sign_rejects_constraints():
         ))
     with pytest.raises(UnsupportedError, match="exactly one"):
         _objective_sign(TorchOptConfig(objective_weights=torch.tensor([[1.0, 1.0]])))
+
+
+def test_integer_and_float_ranges_are_honoured():
+    import numpy as np
+    import pandas as pd
+    from ax.api.client import Client
+    from ax.api.configs import RangeParameterConfig
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"a": rng.uniform(-2, 2, 300), "k": rng.integers(0, 11, 300)})
+    frame["y"] = -(frame.a - 1.0) ** 2 - 0.1 * (frame.k - 7) ** 2
+    frame = frame[frame.y < frame.y.quantile(0.6)]
+    client = Client()
+    client.configure_experiment(parameters=[
+        RangeParameterConfig(name="a", parameter_type="float", bounds=(-2.0, 2.0)),
+        RangeParameterConfig(name="k", parameter_type="int", bounds=(0, 10)),
+    ])
+    client.configure_optimization(objective="y")
+    attach_dataset(client, frame, "y")
+    client.set_generation_strategy(mentoring_generation_strategy(**SMALL))
+    trials = client.get_next_trials(max_trials=5)
+    for parameters in trials.values():
+        assert isinstance(parameters["k"], int) and 0 <= parameters["k"] <= 10
+        assert -2.0 <= parameters["a"] <= 2.0
