@@ -13,6 +13,9 @@ import warnings
 from dataclasses import dataclass
 from typing import Any, Literal
 
+PRESETS = ("fast", "paper")
+"""Names accepted by ``MentoringConfig.from_preset``."""
+
 MAX_NEIGHBOURS = 256
 """Largest K accepted: K(K-1)/2 pairs are compared per candidate and proxy at every step."""
 
@@ -174,6 +177,14 @@ class MentoringConfig:
         (eta = 0.1, T = 100) instead of the continuous one (eta = 1e-3, T = 200)."""
         base = cls(ascent_lr=0.1, ascent_steps=100) if discrete else cls()
         return base.replace(**changes)
+
+    @classmethod
+    def from_preset(cls, preset: str, discrete: bool = False, **changes: Any) -> MentoringConfig:
+        """``paper(...)`` or ``fast(...)`` by name (``"paper"`` or ``"fast"``), with ``changes``."""
+        if preset not in PRESETS:
+            raise ValueError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}.")
+        factory = cls.paper if preset == "paper" else cls.fast
+        return factory(discrete=discrete, **changes)
 
     @classmethod
     def fast(cls, discrete: bool = False, **changes: Any) -> MentoringConfig:

@@ -42,8 +42,6 @@ def propose(
         )
     if not isinstance(n, int) or n < 1:
         raise ValueError(f"n must be a positive integer, got {n!r}.")
-    if preset not in ("fast", "paper"):
-        raise ValueError(f"preset must be 'fast' or 'paper', got {preset!r}.")
     if device.startswith("cuda") and not torch.cuda.is_available():
         raise ValueError("device 'cuda' was requested but CUDA is not available; use cpu.")
     scores = pd.to_numeric(frame[target], errors="coerce")
@@ -60,8 +58,9 @@ def propose(
     X = encoder.encode(frame[design_columns]).to(device)
     Y = torch.tensor(scores.to_numpy(), dtype=torch.float64, device=device).unsqueeze(-1)
     discrete = encoder.alphabet is not None
-    factory = MentoringConfig.paper if preset == "paper" else MentoringConfig.fast
-    config = factory(discrete=discrete, seed=seed, mode=mode, fit_mentoring_rounds=0)
+    config = MentoringConfig.from_preset(
+        preset, discrete, seed=seed, mode=mode, fit_mentoring_rounds=0
+    )
     model = fit_mentoring_ensemble(MentoringEnsemble(X, Y, config=config))
     start = X[Y.squeeze(-1).topk(min(n, X.shape[0])).indices]
     result = optimize_designs(model, start)

@@ -48,18 +48,6 @@ ONE_HOT_MARKER = "_OH_PARAM_"
 """Ax's ``OneHot`` transform names the encoded columns ``<param>_OH_PARAM_<i>``."""
 
 
-def config_from_options(
-    preset: str = "fast", discrete: bool = False, **fields: Any
-) -> MentoringConfig:
-    r"""A ``MentoringConfig`` from a preset name and field overrides (JSON-friendly input)."""
-    if preset not in ("fast", "paper"):
-        raise ValueError(f"preset must be 'fast' or 'paper', got {preset!r}.")
-    if "hidden_sizes" in fields:
-        fields["hidden_sizes"] = tuple(fields["hidden_sizes"])
-    factory = MentoringConfig.paper if preset == "paper" else MentoringConfig.fast
-    return factory(discrete=discrete, **fields)
-
-
 class MentoringGenerator(TorchGenerator):
     r"""Proposes designs by gradient ascent with parallel-mentoring on a static dataset."""
 
@@ -79,7 +67,7 @@ class MentoringGenerator(TorchGenerator):
         """
         self.preset, self.mode, self.seed = preset, mode, seed
         self.config_options = dict(config or {})
-        config_from_options(preset, mode=mode, seed=seed, **self.config_options)  # validate
+        MentoringConfig.from_preset(preset, mode=mode, seed=seed, **self.config_options)
         self._dataset: SupervisedDataset | None = None
         self._discrete = False
         self._models: dict[float, MentoringEnsemble] = {}
@@ -108,7 +96,7 @@ class MentoringGenerator(TorchGenerator):
         r"""The ensemble fitted on ``sign * Y`` (so that larger is always better)."""
         if sign not in self._models:
             assert self._dataset is not None, "fit() must be called before gen()/predict()"
-            config = config_from_options(
+            config = MentoringConfig.from_preset(
                 self.preset, discrete=self._discrete, mode=self.mode, seed=self.seed,
                 fit_mentoring_rounds=0, **self.config_options,
             )

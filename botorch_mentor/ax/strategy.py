@@ -12,8 +12,9 @@ from ax.generators.torch.botorch_modular.surrogate import SurrogateSpec
 from botorch.acquisition import qSimpleRegret
 from botorch.acquisition.logei import qLogNoisyExpectedImprovement
 
-from botorch_mentor.ax.generator import MentoringGenerators, config_from_options
+from botorch_mentor.ax.generator import MentoringGenerators
 from botorch_mentor.ax.surrogate import mentoring_surrogate_spec
+from botorch_mentor.config import MentoringConfig
 
 
 def mentoring_generation_strategy(
@@ -35,7 +36,7 @@ def mentoring_generation_strategy(
         config: Further ``MentoringConfig`` fields.
     """
     options = {"n_proxies": n_proxies, **config}
-    config_from_options(preset, mode=mode, seed=seed, **options)  # fail here, not in Ax
+    MentoringConfig.from_preset(preset, mode=mode, seed=seed, **options)  # fail here, not in Ax
     spec = GeneratorSpec(
         generator_enum=MentoringGenerators.TRI_MENTORING,
         generator_kwargs={"preset": preset, "mode": mode, "seed": seed, "config": options},

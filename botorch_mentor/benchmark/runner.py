@@ -26,17 +26,13 @@ from botorch_mentor.models.ensemble import MentoringEnsemble
 from botorch_mentor.tasks.base import OfflineTask
 from botorch_mentor.tasks.registry import get_task
 
-PRESETS = ("fast", "paper")
 RECORDS_FILE = "records.jsonl"
 
 
 def preset_config(preset: str, discrete: bool, **changes: object) -> MentoringConfig:
     r"""The named preset for a discrete or continuous task; fit-time mentoring is off because
     the protocol's ascent starts from the pretrained proxies."""
-    if preset not in PRESETS:
-        raise ValueError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}.")
-    factory = MentoringConfig.paper if preset == "paper" else MentoringConfig.fast
-    return factory(discrete=discrete, fit_mentoring_rounds=0, **changes)
+    return MentoringConfig.from_preset(preset, discrete, fit_mentoring_rounds=0, **changes)
 
 
 def read_records(output: str | os.PathLike | None) -> list[dict]:

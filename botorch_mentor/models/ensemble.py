@@ -132,11 +132,9 @@ class MentoringEnsemble(EnsembleModel):
             config = MentoringConfig.from_dict(config)
         preset = kwargs.get("preset")
         if preset is not None:
-            if preset not in ("paper", "fast"):
-                raise ValueError(f"preset must be 'paper' or 'fast', got {preset!r}.")
             if config is not None:
                 raise ValueError("give either config or preset, not both.")
-            config = MentoringConfig.paper() if preset == "paper" else MentoringConfig.fast()
+            config = MentoringConfig.from_preset(preset)
         fields = {k: v for k, v in kwargs.items() if k in MentoringConfig.__dataclass_fields__}
         if fields:
             config = (config or MentoringConfig()).replace(**fields)
