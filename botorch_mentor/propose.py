@@ -17,6 +17,7 @@ from botorch_mentor.encoding import logits_to_sequences, sequences_to_logits
 from botorch_mentor.fitting.fit import fit_mentoring_ensemble
 from botorch_mentor.models.ensemble import MentoringEnsemble
 from botorch_mentor.optim.ascent import optimize_designs
+from botorch_mentor.validation import check_device
 
 
 def propose(
@@ -42,8 +43,7 @@ def propose(
         )
     if not isinstance(n, int) or n < 1:
         raise ValueError(f"n must be a positive integer, got {n!r}.")
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise ValueError("device 'cuda' was requested but CUDA is not available; use cpu.")
+    device = check_device(device)
     scores = pd.to_numeric(frame[target], errors="coerce")
     bad = scores.index[~scores.notna() | ~scores.abs().lt(float("inf"))]
     if len(bad):

@@ -49,6 +49,14 @@ def check_design_tensor(X: object, n_features: int, name: str, min_dim: int = 2)
     return X
 
 
+def check_device(device: str | torch.device) -> torch.device:
+    r"""``device`` as a ``torch.device``; a CUDA device must be available."""
+    device = torch.device(device)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device 'cuda' was requested but CUDA is not available; use cpu.")
+    return device
+
+
 def check_training_data(train_X: object, train_Y: object, config: MentoringConfig) -> None:
     r"""The static dataset: ``n x d`` designs and ``n x 1`` scores, finite, same dtype and
     device, non-constant scores, and enough rows for the validation split."""

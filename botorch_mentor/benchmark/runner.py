@@ -25,6 +25,7 @@ from botorch_mentor.fitting.fit import fit_mentoring_ensemble
 from botorch_mentor.models.ensemble import MentoringEnsemble
 from botorch_mentor.tasks.base import OfflineTask
 from botorch_mentor.tasks.registry import get_task
+from botorch_mentor.validation import check_device
 
 RECORDS_FILE = "records.jsonl"
 
@@ -162,8 +163,7 @@ def run_benchmark(
     seed_list = list(range(seeds)) if isinstance(seeds, int) else list(seeds)
     if not seed_list:
         raise ValueError("seeds must name at least one seed.")
-    if torch.device(device).type == "cuda" and not torch.cuda.is_available():
-        raise ValueError("device 'cuda' was requested but CUDA is not available; use cpu.")
+    check_device(device)
     if executor not in ("local", "ray"):
         raise ValueError(f"executor must be 'local' or 'ray', got {executor!r}.")
     preset_config(preset, task.discrete, **(config_changes or {}))  # validate before any run
