@@ -48,11 +48,12 @@ def fit_mentoring_ensemble(
         raise ValueError(f"mentoring_rounds must be an integer >= 0, got {rounds!r}.")
     generator = make_generator(config.seed, model.train_X.device)
     Z, y = model.latent_training_data()
-    params, val_pearson = pretrain_proxies(
+    pretrained = pretrain_proxies(
         model.pretrained_params(), Z, y, config, generator=generator, progress=progress
     )
+    params = pretrained.params
     model.set_pretrained_params(params)
-    model.val_pearson.copy_(val_pearson)
+    model.val_pearson.copy_(pretrained.val_pearson)
     if rounds > 0:
         params = mentor_around_anchors(params, Z, y, config, rounds, generator)
     model.set_proxy_params(params)

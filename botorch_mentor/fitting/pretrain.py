@@ -10,6 +10,7 @@ networks share no weights, so this equals training the proxies one after another
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import torch
 from torch import Tensor
@@ -40,6 +41,22 @@ def cosine_lr(base_lr: float, epoch: int, n_epochs: int) -> float:
     return base_lr * (1.0 + math.cos(math.pi * epoch / n_epochs)) / 2.0
 
 
+@dataclass
+class PretrainResult:
+    r"""What ``pretrain_proxies`` returns, for ``M`` proxies over ``T`` epochs."""
+
+    params: Params
+    """The selected weights: each proxy's epoch with the best validation Pearson."""
+    val_pearson: Tensor
+    """``M``: the selected epochs' validation Pearson (what ``params`` score on ``val_index``)."""
+    val_index: Tensor
+    """``M x n_val`` long: each proxy's held-out rows."""
+    history: Tensor
+    """``T x M``: every epoch's validation Pearson."""
+    best_epoch: Tensor
+    """``M`` long: the selected epoch of each proxy (0-based)."""
+
+
 def pretrain_proxies(
     params: Params,
     Z: Tensor,
@@ -47,7 +64,7 @@ def pretrain_proxies(
     config: MentoringConfig,
     generator: torch.Generator | None = None,
     progress: bool = False,
-) -> tuple[Params, Tensor]:
+) -> PretrainResult:
     r"""Train ``M`` proxies on latent data.
 
     Args:
@@ -59,7 +76,8 @@ def pretrain_proxies(
         progress: Show a progress bar over epochs.
 
     Returns:
-        The selected ``Params`` and an ``M``-dim tensor of their validation Pearson.
+        A ``PretrainResult``: the selected weights, their validation Pearson, the held-out
+        rows and the per-epoch history.
     """
     n_members, n_rows = params[0].shape[0], Z.shape[0]
     n_val = validation_rows(n_rows, config.val_fraction)
@@ -71,6 +89,8 @@ def pretrain_proxies(
     leaves = [p.detach().clone().requires_grad_(True) for p in params]
     best = [p.detach().clone() for p in params]
     best_r = torch.full((n_members,), -math.inf, dtype=Z.dtype, device=Z.device)
+    best_epoch = torch.zeros(n_members, dtype=torch.long, device=Z.device)
+    history = []
     optimizer = torch.optim.Adam(leaves, lr=config.pretrain_lr)
     epochs = range(config.pretrain_epochs)
     if progress:
@@ -92,9 +112,14 @@ def pretrain_proxies(
                 optimizer.step()
             with torch.no_grad():
                 r = pearson(mlp_forward(leaves, Z_val, config.activation), y_val)
+                history.append(r)
                 improved = r > best_r
                 best_r = torch.where(improved, r, best_r)
+                best_epoch = torch.where(improved, epoch, best_epoch)
                 for kept, current in zip(best, leaves):
                     mask = improved.view(-1, *([1] * (kept.dim() - 1)))
                     kept.copy_(torch.where(mask, current, kept))
-    return tuple(best), best_r
+    return PretrainResult(
+        params=tuple(best), val_pearson=best_r, val_index=val_idx,
+        history=torch.stack(history), best_epoch=best_epoch,
+    )

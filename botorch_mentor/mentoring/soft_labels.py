@@ -72,7 +72,8 @@ def soft_label_hypergradient(jvp_diffs: Tensor, mask: Tensor, inner_lr: float) -
     Returns:
         A ``batch_shape x P``-dim tensor (0 outside the mentoring sets).
     """
-    return inner_lr * mask * jvp_diffs / mentoring_set_sizes(mask)
+    # Scale the float tensor first: ``inner_lr * mask`` would round alpha to the default dtype.
+    return mask * (inner_lr * jvp_diffs) / mentoring_set_sizes(mask)
 
 
 def update_soft_labels(

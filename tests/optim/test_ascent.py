@@ -102,3 +102,24 @@ def test_bounds_are_honoured(fitted_model):
     assert (trajectory >= -1e-9).all() and (trajectory <= 0.75 + 1e-9).all()
     with pytest.raises(ValueError, match="X_start row .* outside bounds"):
         optimize_designs(fitted_model, start + 1.0, bounds=box)
+
+
+def test_ascent_starts_from_the_pretrained_proxies_by_default(fitted_model):
+    """The paper's ascent gives every candidate fresh copies of the *pretrained* proxies; the
+    fit-time mentored ones are used only with ``initial_proxies="fitted"``."""
+    from botorch_mentor.nn import mlp_forward
+
+    start = _start(fitted_model, 4)
+    Z = fitted_model.to_latent(start)
+    to_units = fitted_model.to_original_units
+    pretrained = to_units(mlp_forward(fitted_model.pretrained_params(), Z).T)  # C x M
+    fitted = to_units(mlp_forward(fitted_model.proxy_params(), Z).T)
+    assert not torch.allclose(pretrained, fitted)  # fit-time mentoring moved the proxies
+    for mentoring in (True, False):
+        result = optimize_designs(fitted_model, start, steps=0, mentoring=mentoring)
+        torch.testing.assert_close(result.member_predictions, pretrained)
+        chosen = optimize_designs(
+            fitted_model, start, steps=0, mentoring=mentoring,
+            config=fitted_model.config.replace(initial_proxies="fitted"),
+        )
+        torch.testing.assert_close(chosen.member_predictions, fitted)
