@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import torch
+
+TEST_THREADS = int(os.environ.get("BOTORCH_MENTOR_TEST_THREADS", "1"))
+"""Torch threads per test process. Pinned so that the suite's time does not collapse when the
+machine is shared (oversubscribed threads spin); ``pytest -n 2`` uses two processes instead.
+Subprocesses the tests start (the CLI, notebooks) inherit it through the environment."""
+
+torch.set_num_threads(TEST_THREADS)
+for _variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, str(TEST_THREADS))
 
 from botorch_mentor import MentoringConfig, MentoringEnsemble, fit_mentoring_ensemble
 

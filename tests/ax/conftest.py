@@ -35,6 +35,22 @@ def hartmann_frame() -> pd.DataFrame:
     return pd.DataFrame(X[keep], columns=[f"x{i}" for i in range(6)]).assign(f=y[keep])
 
 
+@pytest.fixture(scope="session")
+def hartmann_full_frame() -> pd.DataFrame:
+    """All 400 uniform designs scored by -Hartmann6: a table whose top rows are good."""
+    rng = np.random.default_rng(0)
+    X = rng.uniform(size=(400, 6))
+    y = -HARTMANN(torch.tensor(X)).numpy()
+    return pd.DataFrame(X, columns=[f"x{i}" for i in range(6)]).assign(f=y)
+
+
+def uniform_hartmann_quantile(q: float, n: int = 200_000) -> float:
+    """The ``q`` quantile of -Hartmann6 under uniform sampling of the box (Monte Carlo): the
+    bar a random proposal clears with probability ``1 - q``."""
+    X = torch.rand(n, 6, generator=torch.Generator().manual_seed(123), dtype=torch.float64)
+    return float(torch.quantile(-HARTMANN(X), q))
+
+
 def hartmann_client(objective: str = "f") -> Client:
     client = Client()
     client.configure_experiment(parameters=[

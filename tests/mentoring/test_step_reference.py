@@ -43,13 +43,13 @@ def _reference_group(
     soft_labels: bool,
 ):
     """Steps 2-6 for the M proxies of one group. Returns new weights, outvoted fractions and
-    mean |s - consensus| per proxy."""
+    mean |s - consensus| per proxy, and the number of evenly split votes."""
     M = len(members)
     with torch.no_grad():
         preds = [_proxy(w, points) for w in members]
         mean_pred = sum(preds) / M
     # Steps 2-3: every proxy's label per pair, then the consensus.
-    consensus = []
+    consensus, ties = [], 0
     labels = [[bool(p[a] > p[b]) for a, b in pairs] for p in preds]
     for m, (a, b) in enumerate(pairs):
         mean_label = bool(mean_pred[a] > mean_pred[b])
@@ -63,6 +63,7 @@ def _reference_group(
             consensus.append(False)
         else:  # an even split: the ensemble mean's ranking
             consensus.append(mean_label)
+            ties += 1
 
     new_members, outvoted, shifts = [], [], []
     for i, weights in enumerate(members):
@@ -98,7 +99,7 @@ def _reference_group(
         grads = torch.autograd.grad(ce_loss(theta, s), theta)
         new_members.append([(w - alpha * g).detach() for w, g in zip(theta, grads)])
         shifts.append(float((s - hard).abs().mean()))
-    return new_members, outvoted, shifts
+    return new_members, outvoted, shifts, ties
 
 
 def _split(params, e):
@@ -142,12 +143,13 @@ def test_per_candidate_step_matches_reference(M, voting, soft_labels):
     mentored, stats = mentoring_step(params, points, pair_indices(K), M, data_X, data_y, config)
 
     pairs = list(itertools.combinations(range(K), 2))
-    moved_labels = 0
+    moved_labels = n_ties = 0
     for grp in range(n_groups):
         members = [_split(params, grp * M + i) for i in range(M)]
-        expected, outvoted, shifts = _reference_group(
+        expected, outvoted, shifts, ties = _reference_group(
             members, points[grp], pairs, data_X, data_y, ALPHA, GAMMA, voting, soft_labels
         )
+        n_ties += ties
         for i in range(M):
             for got, want in zip(_split(mentored, grp * M + i), expected[i]):
                 _assert_close(got, want)
@@ -159,6 +161,8 @@ def test_per_candidate_step_matches_reference(M, voting, soft_labels):
     assert float(stats.disagreement.sum()) > 0
     if soft_labels:
         assert moved_labels > 0
+    if voting and M % 2 == 0:
+        assert n_ties > 0  # the tie-break was exercised
 
 
 @pytest.mark.parametrize("voting", [True, False])
@@ -175,7 +179,7 @@ def test_shared_step_matches_reference(voting, soft_labels):
     pairs = [(c * K + i, c * K + j) for c in range(n_candidates)
              for i, j in itertools.combinations(range(K), 2)]
     members = [_split(params, i) for i in range(M)]
-    expected, outvoted, shifts = _reference_group(
+    expected, outvoted, shifts, _ = _reference_group(
         members, points[0], pairs, data_X, data_y, ALPHA, GAMMA, voting, soft_labels
     )
     for i in range(M):
