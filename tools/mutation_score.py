@@ -2,6 +2,7 @@
 
     python tools/mutation_score.py            # run (resumes an interrupted run), then report
     python tools/mutation_score.py --report   # report the last run only
+    python tools/mutation_score.py "botorch_mentor.mentoring*"   # only these mutants
 
 The modules and the tests that judge them are configured in ``[tool.mutmut]`` of
 pyproject.toml. A mutant is *killed* when some test fails on it; the score of a module is
@@ -55,13 +56,15 @@ def report() -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("patterns", nargs="*",
+                        help="mutant name patterns (default: every configured module)")
     parser.add_argument("--report", action="store_true", help="only report the last run")
     parser.add_argument("--max-children", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args()
     if not args.report:
         os.environ.setdefault("BOTORCH_MENTOR_TEST_THREADS", "1")
         subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children",
-                        str(args.max_children)], check=False)
+                        str(args.max_children), *args.patterns], check=False)
     return report()
 
 

@@ -33,29 +33,48 @@ class MethodOutput:
 MethodFn = Callable[[MentoringEnsemble, Tensor, MentoringConfig], MethodOutput]
 
 
-def _ascent(mentoring: bool, objective: str = "mean", **changes: object) -> MethodFn:
-    def run(model: MentoringEnsemble, X_start: Tensor, config: MentoringConfig) -> MethodOutput:
-        result = optimize_designs(
-            model, X_start, mentoring=mentoring, objective=objective,  # type: ignore[arg-type]
-            config=config.replace(**changes),
-        )
-        diagnostics: dict[str, float] = {}
-        if mentoring:
-            y_scale = float(model.y_std)
-            change = (result.member_predictions - result.unmentored_predictions).abs()
-            diagnostics = {
-                "disagreement": float(result.disagreement.mean()),
-                "label_shift": float(result.label_shift.mean()),
-                "mentoring_change": float(change.mean()) / y_scale,
-            }
-        return MethodOutput(
-            designs=result.designs,
-            design_trajectory=result.design_trajectory,
-            predicted_trajectory=result.trajectory.mean(dim=-1),
-            diagnostics=diagnostics,
-        )
+@dataclass(frozen=True)
+class AscentMethod:
+    r"""A gradient method: ``optimize_designs`` with these switches on the seed's proxies.
 
-    return run
+    ``changes`` are ``MentoringConfig`` fields the method sets (its mode and ablation
+    switches); every other field comes from the benchmark's configuration.
+    """
+
+    mentoring: bool
+    objective: str = "mean"
+    changes: tuple[tuple[str, object], ...] = ()
+
+    def __call__(
+        self, model: MentoringEnsemble, X_start: Tensor, config: MentoringConfig
+    ) -> MethodOutput:
+        return run_ascent(self, model, X_start, config)
+
+
+def run_ascent(
+    method: AscentMethod, model: MentoringEnsemble, X_start: Tensor, config: MentoringConfig
+) -> MethodOutput:
+    r"""Run one ``AscentMethod`` and collect its designs, trajectory and diagnostics."""
+    result = optimize_designs(
+        model, X_start, mentoring=method.mentoring,
+        objective=method.objective,  # type: ignore[arg-type]
+        config=config.replace(**dict(method.changes)),
+    )
+    diagnostics: dict[str, float] = {}
+    if method.mentoring:
+        y_scale = float(model.y_std)
+        change = (result.member_predictions - result.unmentored_predictions).abs()
+        diagnostics = {
+            "disagreement": float(result.disagreement.mean()),
+            "label_shift": float(result.label_shift.mean()),
+            "mentoring_change": float(change.mean()) / y_scale,
+        }
+    return MethodOutput(
+        designs=result.designs,
+        design_trajectory=result.design_trajectory,
+        predicted_trajectory=result.trajectory.mean(dim=-1),
+        diagnostics=diagnostics,
+    )
 
 
 def _cma_es(model: MentoringEnsemble, X_start: Tensor, config: MentoringConfig) -> MethodOutput:
@@ -71,13 +90,15 @@ def _bo_qei(model: MentoringEnsemble, X_start: Tensor, config: MentoringConfig) 
 
 
 METHODS: dict[str, MethodFn] = {
-    "tri-mentoring": _ascent(True, mode="per_candidate"),
-    "tri-mentoring-shared": _ascent(True, mode="shared"),
-    "tri-mentoring-no-voting": _ascent(True, mode="per_candidate", voting=False),
-    "tri-mentoring-no-soft-labels": _ascent(True, mode="per_candidate", soft_labels=False),
-    "grad": _ascent(False, "single"),
-    "grad-mean": _ascent(False, "mean"),
-    "grad-min": _ascent(False, "min"),
+    "tri-mentoring": AscentMethod(True, changes=(("mode", "per_candidate"),)),
+    "tri-mentoring-shared": AscentMethod(True, changes=(("mode", "shared"),)),
+    "tri-mentoring-no-voting": AscentMethod(
+        True, changes=(("mode", "per_candidate"), ("voting", False))),
+    "tri-mentoring-no-soft-labels": AscentMethod(
+        True, changes=(("mode", "per_candidate"), ("soft_labels", False))),
+    "grad": AscentMethod(False, "single"),
+    "grad-mean": AscentMethod(False, "mean"),
+    "grad-min": AscentMethod(False, "min"),
     "cma-es": _cma_es,
     "bo-qei": _bo_qei,
 }

@@ -3,10 +3,26 @@
 from botorch_mentor.tasks.base import LookupOracle, OfflineTask
 from botorch_mentor.tasks.design_bench import from_design_bench_folder, from_design_bench_task
 from botorch_mentor.tasks.registry import get_task, list_tasks
+from botorch_mentor.tasks.rna import (
+    RNA_TOKENS,
+    DuplexOracle,
+    RNABindingTask,
+    reverse_complement,
+    rna_binding,
+    rna_to_tokens,
+    tokens_to_rna,
+)
 from botorch_mentor.tasks.synthetic import SYNTHETIC_TASKS, synthetic_task
 from botorch_mentor.tasks.tfbind import decode_dna, encode_dna, tfbind8, tfbind8_table
 
 __all__ = [
+    "RNA_TOKENS",
+    "DuplexOracle",
+    "RNABindingTask",
+    "reverse_complement",
+    "rna_binding",
+    "rna_to_tokens",
+    "tokens_to_rna",
     "SYNTHETIC_TASKS",
     "LookupOracle",
     "OfflineTask",

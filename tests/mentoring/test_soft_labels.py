@@ -94,3 +94,27 @@ def test_outer_gradient_chunking_is_exact():
     chunked = outer_loss_gradient(params, X, y, "relu", chunk_rows=4)
     for w, c in zip(whole, chunked):
         torch.testing.assert_close(w, c)
+
+
+def test_losses_broadcast_over_batch_dimensions_and_take_label_tensors_of_any_dtype():
+    """groups x proxies x pairs at once equals one set at a time; 0/1 labels given as a bool
+    tensor (the consensus) are converted to the logits' dtype."""
+    from botorch_mentor.mentoring import pairwise_loss_coefficients
+
+    g = torch.Generator().manual_seed(0)
+    d = torch.randn(2, 3, 5, generator=g, dtype=torch.float64)
+    labels = torch.rand(2, 3, 5, generator=g) > 0.5
+    mask = torch.rand(2, 3, 5, generator=g) > 0.3
+    loss = pairwise_loss(d, labels, mask)
+    coef = pairwise_loss_coefficients(d, labels, mask)
+    assert loss.shape == (2, 3) and loss.dtype == torch.float64
+    for i in range(2):
+        for j in range(3):
+            m = mask[i, j]
+            p = torch.sigmoid(d[i, j][m])
+            s = labels[i, j][m].double()
+            manual = -(s * p.log() + (1 - s) * (1 - p).log()).sum() / max(int(m.sum()), 1)
+            torch.testing.assert_close(loss[i, j], manual)
+            torch.testing.assert_close(
+                coef[i, j], m * (torch.sigmoid(d[i, j]) - labels[i, j].double()) / max(
+                    int(m.sum()), 1))

@@ -1,0 +1,43 @@
+"""Throughput of the RNA binding oracle (ViennaRNA duplexfold), one thread vs all threads.
+
+    python benchmarks/rna_oracle_speed.py [--length 20] [--designs 20000]
+
+Target: at least 5,000 20-nt designs per second on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+import numpy as np
+import torch
+
+from botorch_mentor.tasks import DuplexOracle, tokens_to_rna
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--length", type=int, default=20)
+    parser.add_argument("--designs", type=int, default=20_000)
+    args = parser.parse_args()
+    rng = np.random.default_rng(0)
+    target = tokens_to_rna(rng.integers(0, 4, size=(1, args.length)))[0]
+    designs = torch.as_tensor(rng.integers(0, 4, size=(args.designs, args.length)))
+    print(f"{args.designs} designs of {args.length} nt, target {target}, "
+          f"{os.cpu_count()} CPUs")
+    results = {}
+    for threads in sorted({1, os.cpu_count() or 1}):
+        oracle = DuplexOracle(target, threads=threads)
+        oracle(designs[:100])  # warm-up
+        started = time.perf_counter()
+        results[threads] = oracle(designs)
+        seconds = time.perf_counter() - started
+        print(f"  {threads} thread(s): {seconds:6.2f} s, {args.designs / seconds:8.0f} designs/s")
+    first, *others = results.values()
+    assert all(torch.equal(first, other) for other in others), "threaded scores differ"
+
+
+if __name__ == "__main__":
+    main()
