@@ -8,42 +8,133 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 
 DEFAULT_METHODS = ("tri-mentoring", "grad-mean")
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def _bounds(text: str) -> str | list[tuple[float, float]] | None:
+    if text in ("data", "none"):
+        return None if text == "none" else "data"
+    try:
+        pairs = [tuple(float(v) for v in part.split(":")) for part in text.split(",")]
+    except ValueError:
+        pairs = []
+    if not pairs or any(len(p) != 2 for p in pairs):
+        raise argparse.ArgumentTypeError(
+            f"expected 'data', 'none' or LOW:HIGH pairs separated by commas, got {text!r}"
+        )
+    return pairs  # type: ignore[return-value]
+
+
 def _parser() -> argparse.ArgumentParser:
+    from botorch_mentor import __version__
+    from botorch_mentor.benchmark.methods import METHODS
+    from botorch_mentor.benchmark.runner import DEFAULT_RUN_THREADS
+    from botorch_mentor.config import PRESETS
+    from botorch_mentor.tables import ALPHABETS
+    from botorch_mentor.tasks import list_tasks
+
     parser = argparse.ArgumentParser(
         prog="botorch-mentor",
         description="Parallel-mentoring (tri-mentoring) for offline model-based optimization.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command")
 
-    bench = sub.add_parser("benchmark", help="run the evaluation protocol on a task")
-    bench.add_argument("--task", default="tfbind8")
-    bench.add_argument("--methods", nargs="+", default=list(DEFAULT_METHODS))
-    bench.add_argument("--seeds", type=int, default=3, help="number of seeds (0..N-1)")
-    bench.add_argument("--preset", default="fast", choices=["fast", "paper"])
-    bench.add_argument("--device", default="cpu")
-    bench.add_argument("--output", default="results")
-    bench.add_argument("--n-proxies", type=int, default=None)
+    bench = sub.add_parser(
+        "benchmark", help="run the evaluation protocol on a task",
+        description="Fit the proxies per seed, run every method from the top visible designs, "
+                    "score the designs with the task's oracle and write tables and plots.",
+    )
+    bench.add_argument("--task", default="tfbind8", metavar="TASK",
+                       help=f"the task (default tfbind8); one of: {', '.join(list_tasks())}")
+    bench.add_argument("--methods", nargs="+", default=list(DEFAULT_METHODS), metavar="METHOD",
+                       help="methods to compare (default: tri-mentoring grad-mean); any of: "
+                            f"{', '.join(METHODS)}")
+    bench.add_argument("--seeds", type=int, default=3,
+                       help="number of seeds, run as 0..N-1 (default 3; the field reports 8)")
+    bench.add_argument("--preset", default="fast", choices=PRESETS,
+                       help="fast: width 64, 20 epochs (CPU); paper: width 2048, 200 epochs "
+                            "(GPU). Default fast")
+    bench.add_argument("--device", default="cpu", help="cpu (default) or cuda")
+    bench.add_argument("--output", default="results",
+                       help="folder of records, tables and plots (default results/); a rerun "
+                            "with the same settings resumes")
+    bench.add_argument("--n-proxies", type=int, default=None,
+                       help="proxies per ensemble (default 3)")
+    bench.add_argument("--threads", type=_positive_int, default=DEFAULT_RUN_THREADS,
+                       help=f"torch threads per run (default {DEFAULT_RUN_THREADS}); the same "
+                            "in the local and the Ray executor")
     bench.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
                        help="run every (task, method, seed) as a Ray task; connect to ADDRESS "
                             "(or $RAY_ADDRESS) if given, else start a local Ray instance")
 
-    prop = sub.add_parser("propose", help="propose designs from a CSV of designs and scores")
-    prop.add_argument("data", help="CSV file, one design per row")
+    prop = sub.add_parser(
+        "propose", help="propose designs from a CSV of designs and scores",
+        description="Fit the ensemble on a table and propose designs that should beat its "
+                    "best. Writes rank, the design, predicted_<target> (the ensemble mean for "
+                    "the design as written), std_<target> (the proxies' spread) and in_table.",
+    )
+    prop.add_argument("data", help="CSV file, one design per row, with a header line")
     prop.add_argument("--target", required=True, help="the score column (maximized)")
-    prop.add_argument("--n", type=int, default=128)
-    prop.add_argument("--output", default="proposals.csv")
-    prop.add_argument("--preset", default="fast", choices=["fast", "paper"])
-    prop.add_argument("--mode", default="per_candidate", choices=["per_candidate", "shared"])
-    prop.add_argument("--seed", type=int, default=0)
-    prop.add_argument("--device", default="cpu")
+    prop.add_argument("--n", type=_positive_int, default=128,
+                      help="proposals wanted (default 128)")
+    prop.add_argument("--output", default="proposals.csv",
+                      help="where to write the proposals (default proposals.csv)")
+    prop.add_argument("--sequence-column", default=None, metavar="COLUMN",
+                      help="the column of sequences; other columns are ignored")
+    prop.add_argument("--design-columns", nargs="+", default=None, metavar="COLUMN",
+                      help="the numeric design columns; other columns are ignored")
+    prop.add_argument("--alphabet", default=None,
+                      help=f"sequence alphabet: {', '.join(ALPHABETS)} or the letters "
+                           "themselves (their order is the token order); inferred when only "
+                           "one fits")
+    prop.add_argument("--bounds", type=_bounds, default="data",
+                      help="continuous designs: 'data' keeps proposals within the table's "
+                           "range per column (default), 'none' leaves them free, or LOW:HIGH "
+                           "per design column, comma-separated")
+    prop.add_argument("--preset", default="fast", choices=PRESETS,
+                      help="fast (default, CPU) or paper (GPU)")
+    prop.add_argument("--mode", default="per_candidate", choices=["per_candidate", "shared"],
+                      help="per_candidate: each design mentors its own proxies (the paper, "
+                           "default); shared: one ensemble for all (faster)")
+    prop.add_argument("--seed", type=int, default=0, help="seed (default 0)")
+    prop.add_argument("--device", default="cpu", help="cpu (default) or cuda")
+    prop.add_argument("--threads", type=_positive_int, default=None,
+                      help="torch threads (default: torch's)")
 
-    sub.add_parser("tasks", help="list the tasks, their sizes and data sources")
+    sub.add_parser("tasks", help="list the tasks, their sizes, best visible scores and sources")
     return parser
+
+
+def _estimate_line(args: argparse.Namespace) -> str | None:
+    r"""A cost estimate for the paper preset on a CPU, or None."""
+    import torch
+
+    from botorch_mentor.benchmark.estimate import describe_estimate, estimate_flops
+    from botorch_mentor.benchmark.runner import preset_config
+    from botorch_mentor.tasks import get_task
+
+    if args.preset != "paper" or torch.device(args.device).type != "cpu":
+        return None
+    task = get_task(args.task)
+    changes = {} if args.n_proxies is None else {"n_proxies": args.n_proxies}
+    config = preset_config("paper", task.discrete, **changes)
+    mentored = sum(m.startswith("tri-mentoring") and m != "tri-mentoring-shared"
+                   for m in args.methods)
+    flops = estimate_flops(task.x.shape[0], task.n_features, config, mentored)
+    return (f"paper preset on the CPU: {describe_estimate(flops)} ({args.seeds} seeds); "
+            "use --device cuda or --preset fast")
 
 
 def _benchmark(args: argparse.Namespace) -> int:
@@ -52,6 +143,9 @@ def _benchmark(args: argparse.Namespace) -> int:
 
     if args.seeds < 1:
         raise ValueError(f"--seeds must be at least 1, got {args.seeds}.")
+    estimate = _estimate_line(args)
+    if estimate:
+        print(estimate, file=sys.stderr)
     changes = {} if args.n_proxies is None else {"n_proxies": args.n_proxies}
     started = time.perf_counter()
     failures = []
@@ -60,6 +154,7 @@ def _benchmark(args: argparse.Namespace) -> int:
             args.task, methods=args.methods, seeds=args.seeds, preset=args.preset,
             device=args.device, output=args.output, config_changes=changes, progress=True,
             executor="local" if args.ray is None else "ray", ray_address=args.ray or None,
+            threads=args.threads,
         )
     except BenchmarkFailures as error:
         records, failures = error.records, error.failures
@@ -75,20 +170,32 @@ def _benchmark(args: argparse.Namespace) -> int:
 
 
 def _propose(args: argparse.Namespace) -> int:
-    import pandas as pd
+    import torch
 
     from botorch_mentor.propose import propose
+    from botorch_mentor.tables import read_design_table
 
-    path = Path(args.data)
-    if not path.is_file():
-        raise FileNotFoundError(f"data file not found: {path}")
-    frame = pd.read_csv(path)
-    proposals = propose(frame, args.target, n=args.n, preset=args.preset, mode=args.mode,
-                        seed=args.seed, device=args.device)
+    if args.threads is not None:
+        torch.set_num_threads(args.threads)
+    frame = read_design_table(args.data)
+    proposals = propose(
+        frame, args.target, n=args.n, preset=args.preset, mode=args.mode, seed=args.seed,
+        device=args.device, sequence_column=args.sequence_column,
+        design_columns=args.design_columns, alphabet=args.alphabet, bounds=args.bounds,
+        progress=True,
+    )
     proposals.to_csv(args.output, index=False)
-    best = frame[args.target].max()
-    print(f"wrote {len(proposals)} proposals to {args.output}; best in data {best:.4g}, "
-          f"best predicted {proposals.iloc[0, -1]:.4g}")
+    predicted, spread = f"predicted_{args.target}", f"std_{args.target}"
+    best = proposals.iloc[0]
+    where = "already in the table" if best["in_table"] else "new"
+    print(
+        f"wrote {len(proposals)} proposals to {args.output}. Best in data: "
+        f"{proposals.attrs['best_in_data']:.4g} measured, "
+        f"{proposals.attrs['predicted_best_in_data']:.4g} predicted; best proposal "
+        f"({where}): {best[predicted]:.4g} ± {best[spread]:.2g} predicted."
+    )
+    for note in proposals.attrs["notes"]:
+        print(f"note: {note}")
     return 0
 
 
@@ -103,6 +210,8 @@ def _tasks() -> int:
                   f"{summary['best_visible_normalized']:>7.3f}  {summary['source']}")
         except (FileNotFoundError, ValueError):
             print(f"{name:<12} {'(data not present)':<22} {'-':>7} {'-':>7}  {source}")
+        except ImportError:
+            print(f"{name:<12} {'(extra not installed)':<22} {'-':>7} {'-':>7}  {source}")
     return 0
 
 
@@ -119,7 +228,8 @@ def main(argv: list[str] | None = None) -> int:
             return _propose(args)
         return _tasks()
     except (ValueError, TypeError, FileNotFoundError, KeyError, ImportError) as error:
-        print(f"botorch-mentor {args.command}: error: {error}", file=sys.stderr)
+        message = " ".join(str(error).split())
+        print(f"botorch-mentor {args.command}: error: {message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted; finished records are kept and a rerun resumes.", file=sys.stderr)

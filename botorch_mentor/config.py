@@ -1,9 +1,10 @@
 r"""Settings of parallel-mentoring, in one frozen dataclass.
 
-Every number of the method (ALGORITHM.md) lives here, with the paper's value as its default;
-``MentoringConfig.paper()`` is that configuration and ``MentoringConfig.fast()`` a small one
-for CPUs and tests. Values are checked when the config is built, so a bad setting fails where
-it is written rather than deep inside a training loop.
+Every number of the method (Chen et al., "Parallel-mentoring for Offline Model-based
+Optimization", NeurIPS 2023, and its public reference code) lives here, with the paper's value
+as its default; ``MentoringConfig.paper()`` is that configuration and
+``MentoringConfig.fast()`` a small one for CPUs and tests. Values are checked when the config
+is built, so a bad setting fails where it is written rather than deep inside a training loop.
 """
 
 from __future__ import annotations

@@ -1,23 +1,28 @@
 r"""From a user's table of designs and scores to proposed designs: the library's real job.
 
-A table (pandas ``DataFrame`` or CSV) holds one design per row and a score column. Designs are
-either numeric columns (continuous designs) or one string column of equal-length sequences
-over an alphabet (e.g. DNA, protein), which are encoded as design-bench's logits. Proposals
-start from the top-``n`` rows, are ascended with tri-mentoring, decoded, de-duplicated and
-returned best-predicted first.
+``propose`` fits the ensemble on the table (see ``botorch_mentor.tables`` for how designs are
+chosen and encoded), starts from the best distinct designs of the table, ascends them with
+tri-mentoring, decodes them, and scores every decoded design with the ensemble again: the
+prediction shown is the prediction *for the design written*, never for the continuous point
+before decoding.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import numpy as np
 import pandas as pd
 import torch
 
 from botorch_mentor.config import MentoringConfig
-from botorch_mentor.encoding import logits_to_sequences, sequences_to_logits
 from botorch_mentor.fitting.fit import fit_mentoring_ensemble
 from botorch_mentor.models.ensemble import MentoringEnsemble
 from botorch_mentor.optim.ascent import optimize_designs
-from botorch_mentor.validation import check_device
+from botorch_mentor.tables import DesignCodec, design_codec
+from botorch_mentor.validation import check_device, validation_rows
+
+Bounds = str | Sequence[Sequence[float]] | torch.Tensor | None
 
 
 def propose(
@@ -28,94 +33,193 @@ def propose(
     mode: str = "per_candidate",
     seed: int = 0,
     device: str = "cpu",
+    *,
+    sequence_column: str | None = None,
+    design_columns: list[str] | None = None,
+    alphabet: str | None = None,
+    bounds: Bounds = "data",
+    progress: bool = False,
 ) -> pd.DataFrame:
     r"""Propose up to ``n`` designs expected to beat the table's best.
 
+    Args:
+        frame: One design per row, a score column, optionally other columns (ignored when the
+            design columns are named).
+        target: The score column (maximized).
+        n: Proposals wanted; the ascent starts from the ``n`` best distinct designs.
+        preset: ``fast`` or ``paper`` (``MentoringConfig.from_preset``).
+        mode: ``per_candidate`` (the paper) or ``shared``.
+        seed: Seed of the proxies and the ascent.
+        device: ``cpu`` or ``cuda``.
+        sequence_column: The column of sequences, if the designs are sequences.
+        design_columns: The numeric design columns, if the designs are continuous.
+        alphabet: ``dna``, ``rna``, ``protein`` or the letters; inferred when unambiguous.
+        bounds: Continuous designs only: ``"data"`` (default) keeps every proposal inside the
+            table's range of each design column, ``None`` leaves them unbounded, or one
+            ``(low, high)`` pair per design column (starting designs outside it are moved to
+            its nearest point).
+        progress: Show progress bars (pretraining epochs, ascent steps).
+
     Returns:
-        A frame with the design columns and ``predicted_<target>``, sorted best first; rows
-        that decode to the same design are merged.
+        A frame, best first, with ``rank``, the design columns, ``predicted_<target>`` (the
+        ensemble mean for the design as written), ``std_<target>`` (the proxies' spread) and
+        ``in_table`` (the design already appears in the table). Designs that decode to the same
+        design are merged. ``frame.attrs`` holds ``notes`` (why fewer than ``n`` came back, if
+        they did), ``best_in_data`` and ``predicted_best_in_data`` (the ensemble's mean for the
+        table's best design, on the same scale as the proposals' predictions).
+    """
+    model, codec = fit_table_model(
+        frame, target, preset=preset, mode=mode, seed=seed, device=device,
+        sequence_column=sequence_column, design_columns=design_columns, alphabet=alphabet,
+        progress=progress,
+    )
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+        raise ValueError(f"n must be a positive integer, got {n!r}.")
+    scores = model.train_Y.squeeze(-1).cpu().numpy()
+    box = _bounds(bounds, codec, model.train_X)
+
+    notes: list[str] = []
+    start = _distinct_best(frame, codec, scores, n, notes).to(model.train_X)
+    if box is not None:  # starting designs outside a user's box start from its nearest point
+        start = torch.minimum(torch.maximum(start, box[0]), box[1])
+    result = optimize_designs(model, start, bounds=box, progress=progress)
+    designs = codec.decode(result.designs)
+    table = predict_designs(model, codec, designs, target)
+    merged = len(table)
+    table = table.drop_duplicates(subset=codec.columns).reset_index(drop=True)
+    if len(table) < merged:
+        notes.append(
+            f"{merged - len(table)} proposals decoded to a design another proposal already "
+            "has and were merged."
+        )
+    in_table = set(codec.keys(frame))
+    table["in_table"] = [key in in_table for key in codec.keys(table)]
+    table = table.sort_values(f"predicted_{target}", ascending=False, kind="stable")
+    table.insert(0, "rank", np.arange(1, len(table) + 1))
+    table = table.reset_index(drop=True)
+
+    best_row = int(np.argmax(scores))
+    best_design = frame.iloc[[best_row]]
+    table.attrs["notes"] = notes
+    table.attrs["best_in_data"] = float(scores[best_row])
+    table.attrs["predicted_best_in_data"] = float(
+        predict_designs(model, codec, best_design[codec.columns], target)[f"predicted_{target}"]
+        .iloc[0]
+    )
+    return table
+
+
+def fit_table_model(
+    frame: pd.DataFrame,
+    target: str,
+    preset: str = "fast",
+    mode: str = "per_candidate",
+    seed: int = 0,
+    device: str = "cpu",
+    *,
+    sequence_column: str | None = None,
+    design_columns: list[str] | None = None,
+    alphabet: str | None = None,
+    progress: bool = False,
+) -> tuple[MentoringEnsemble, DesignCodec]:
+    r"""Check a table, choose its designs and fit the ensemble ``propose`` uses on it
+    (deterministic for a seed on the CPU). Arguments as in ``propose``.
+
+    Returns:
+        The fitted ``MentoringEnsemble`` (float64, trained on every row) and the
+        ``DesignCodec`` that maps the table's designs to its inputs and back.
     """
     if not isinstance(frame, pd.DataFrame):
         raise TypeError(f"frame must be a pandas DataFrame, got {type(frame).__name__}.")
     if target not in frame.columns:
         raise ValueError(
-            f"target column {target!r} is not in the table; columns are {list(frame.columns)}."
+            f"target column {target!r} is not in the table; columns are "
+            f"{list(map(str, frame.columns))}."
         )
-    if not isinstance(n, int) or n < 1:
-        raise ValueError(f"n must be a positive integer, got {n!r}.")
     device = check_device(device)
-    scores = pd.to_numeric(frame[target], errors="coerce")
-    bad = scores.index[~scores.notna() | ~scores.abs().lt(float("inf"))]
+    codec = design_codec(frame, target, sequence_column, design_columns, alphabet)
+    scores = _scores(frame, target)
+    config = MentoringConfig.from_preset(
+        preset, codec.discrete, seed=seed, mode=mode, fit_mentoring_rounds=0
+    )
+    _check_rows(len(frame), config)
+    X = codec.encode(frame).to(device)
+    Y = torch.tensor(scores, dtype=torch.float64, device=device).unsqueeze(-1)
+    model = MentoringEnsemble(X, Y, config=config)
+    return fit_mentoring_ensemble(model, progress=progress), codec
+
+
+def predict_designs(
+    model: MentoringEnsemble, codec: DesignCodec, designs: pd.DataFrame, target: str
+) -> pd.DataFrame:
+    r"""``designs`` (rows of the design columns) with ``predicted_<target>`` and
+    ``std_<target>``: the ensemble's mean and the proxies' standard deviation, original units,
+    for each design exactly as written."""
+    X = codec.encode(designs).to(model.train_X)
+    with torch.no_grad():
+        values = model.posterior(X.unsqueeze(-2)).values[..., 0, 0]  # n x M
+    out = designs.reset_index(drop=True).copy()
+    out[f"predicted_{target}"] = values.mean(dim=-1).cpu().numpy()
+    out[f"std_{target}"] = values.std(dim=-1).cpu().numpy()
+    return out
+
+
+def _scores(frame: pd.DataFrame, target: str) -> np.ndarray:
+    values = pd.to_numeric(frame[target], errors="coerce").to_numpy(dtype=float)
+    bad = np.flatnonzero(~np.isfinite(values))
     if len(bad):
         raise ValueError(
-            f"target column {target!r} has missing or non-numeric values (first at row "
-            f"{bad[0]}); drop those rows."
+            f"target column {target!r} has a missing or non-numeric value "
+            f"{frame[target].iloc[bad[0]]!r} at data row {bad[0] + 1}; drop those rows."
         )
-    design_columns = [c for c in frame.columns if c != target]
-    if not design_columns:
-        raise ValueError("the table has no design columns besides the target.")
-    encoder = _encoder(frame[design_columns])
-    X = encoder.encode(frame[design_columns]).to(device)
-    Y = torch.tensor(scores.to_numpy(), dtype=torch.float64, device=device).unsqueeze(-1)
-    discrete = encoder.alphabet is not None
-    config = MentoringConfig.from_preset(
-        preset, discrete, seed=seed, mode=mode, fit_mentoring_rounds=0
-    )
-    model = fit_mentoring_ensemble(MentoringEnsemble(X, Y, config=config))
-    start = X[Y.squeeze(-1).topk(min(n, X.shape[0])).indices]
-    result = optimize_designs(model, start)
-    designs = encoder.decode(result.designs.detach().cpu())
-    designs[f"predicted_{target}"] = result.predictions.detach().cpu().numpy()
-    designs = designs.sort_values(f"predicted_{target}", ascending=False)
-    return designs.drop_duplicates(subset=design_columns).reset_index(drop=True)
+    return values
 
 
-class _Encoder:
-    def __init__(self, columns: list[str], alphabet: str | None, length: int | None) -> None:
-        self.columns, self.alphabet, self.length = columns, alphabet, length
-
-    def encode(self, frame: pd.DataFrame) -> torch.Tensor:
-        if self.alphabet is None:
-            return torch.tensor(frame.to_numpy(dtype=float), dtype=torch.float64)
-        lookup = {c: i for i, c in enumerate(self.alphabet)}
-        tokens = torch.tensor([[lookup[c] for c in s] for s in frame[self.columns[0]]])
-        return sequences_to_logits(tokens, len(self.alphabet))
-
-    def decode(self, X: torch.Tensor) -> pd.DataFrame:
-        if self.alphabet is None:
-            return pd.DataFrame(X.numpy(), columns=self.columns)
-        tokens = logits_to_sequences(X, self.length, len(self.alphabet))
-        sequences = ["".join(self.alphabet[int(t)] for t in row) for row in tokens]
-        return pd.DataFrame({self.columns[0]: sequences})
-
-
-def _encoder(designs: pd.DataFrame) -> _Encoder:
-    text = [c for c in designs.columns if not pd.api.types.is_numeric_dtype(designs[c])]
-    if not text:
-        values = designs.to_numpy(dtype=float)
-        if not pd.notna(values).all() or not (abs(values) < float("inf")).all():
-            rows, cols = (~(abs(values) < float("inf"))).nonzero()
-            raise ValueError(
-                f"design column {designs.columns[cols[0]]!r} has a missing or non-finite value "
-                f"at row {designs.index[rows[0]]}; drop or impute it."
-            )
-        return _Encoder(list(designs.columns), None, None)
-    if len(designs.columns) != 1:
+def _check_rows(n_rows: int, config: MentoringConfig) -> None:
+    n_val = validation_rows(n_rows, config.val_fraction)
+    if n_val < 2 or n_rows - n_val < 2:
+        needed = next(k for k in range(4, 10_000)
+                      if validation_rows(k, config.val_fraction) >= 2)
         raise ValueError(
-            f"a sequence column ({text[0]!r}) must be the only design column; found "
-            f"{list(designs.columns)}. Drop the other columns or encode them numerically."
+            f"the table has {n_rows} rows, too few: each proxy holds out "
+            f"{config.val_fraction:.0%} of the rows to choose its epoch, so at least {needed} "
+            "rows are needed."
         )
-    column = designs[text[0]]
-    if column.isna().any():
-        raise ValueError(f"sequence column {text[0]!r} has missing values; drop those rows.")
-    sequences = column.astype(str)
-    lengths = sequences.str.len()
-    if lengths.nunique() != 1:
+
+
+def _bounds(bounds: Bounds, codec: DesignCodec, X: torch.Tensor) -> torch.Tensor | None:
+    if codec.discrete or bounds is None:
+        return None
+    if isinstance(bounds, str):
+        if bounds != "data":
+            raise ValueError(f"bounds must be 'data', None or (low, high) pairs, got {bounds!r}.")
+        return torch.stack([X.min(dim=0).values, X.max(dim=0).values])
+    box = torch.as_tensor(np.asarray(bounds, dtype=float), dtype=X.dtype, device=X.device)
+    d = len(codec.columns)
+    if box.shape != (d, 2):
         raise ValueError(
-            f"sequences in column {text[0]!r} must all have the same length, found lengths "
-            f"{sorted(lengths.unique())[:5]}."
+            f"bounds must give one (low, high) pair per design column ({d}: "
+            f"{', '.join(codec.columns)}), got shape {tuple(box.shape)}."
         )
-    alphabet = "".join(sorted(set("".join(sequences))))
-    if len(alphabet) < 2:
-        raise ValueError(f"sequence column {text[0]!r} uses fewer than 2 distinct characters.")
-    return _Encoder([text[0]], alphabet, int(lengths.iloc[0]))
+    box = box.T.contiguous()
+    if not bool((box[0] <= box[1]).all()):
+        column = codec.columns[int((box[0] > box[1]).nonzero()[0])]
+        raise ValueError(f"bounds of column {column!r}: low exceeds high.")
+    return box
+
+
+def _distinct_best(
+    frame: pd.DataFrame, codec: DesignCodec, scores: np.ndarray, n: int, notes: list[str]
+) -> torch.Tensor:
+    r"""The ``n`` best distinct designs (a repeated design counts once, with its mean score)."""
+    keys = pd.Series(codec.keys(frame))
+    mean_scores = pd.Series(scores).groupby(keys.astype(str)).transform("mean")
+    first = ~keys.astype(str).duplicated()
+    candidates = np.flatnonzero(first.to_numpy())
+    order = candidates[np.argsort(-mean_scores.to_numpy()[candidates], kind="stable")]
+    if len(order) < n:
+        notes.append(
+            f"the table holds {len(order)} distinct designs, fewer than the {n} asked for; "
+            "each starts one ascent."
+        )
+    return codec.encode(frame.iloc[order[:n]])

@@ -16,7 +16,7 @@ torch.set_num_threads(TEST_THREADS)
 for _variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_variable, str(TEST_THREADS))
 
-from botorch_mentor import MentoringConfig, MentoringEnsemble, fit_mentoring_ensemble
+from botorch_mentor import MentoringConfig, MentoringEnsemble, fit_mentoring_ensemble  # noqa: E402
 
 DTYPES = (torch.float32, torch.float64)
 

@@ -34,9 +34,16 @@ def test_propose_sequences_end_to_end(tmp_path):
     result = _run("propose", str(path), "--target", "binding", "--n", "16", "--output", str(out))
     assert result.returncode == 0, result.stderr
     proposals = pd.read_csv(out)
-    assert list(proposals.columns) == ["sequence", "predicted_binding"]
+    assert list(proposals.columns) == ["rank", "sequence", "predicted_binding", "std_binding",
+                                       "in_table"]
     assert proposals["sequence"].str.len().eq(6).all()
     assert proposals["sequence"].is_unique and 1 <= len(proposals) <= 16
+    # the summary compares with the data on the same (predicted) scale
+    assert "Best in data: " in result.stdout and " predicted; best proposal (" in result.stdout
+    best = proposals.iloc[0]
+    assert f"{best['predicted_binding']:.4g} ± " in result.stdout
+    # progress bars with ETA for the fit and the ascent
+    assert "pretraining" in result.stderr and "ascent" in result.stderr
 
 
 def test_propose_continuous_api():
@@ -44,7 +51,8 @@ def test_propose_continuous_api():
     X = rng.uniform(size=(200, 3))
     frame = pd.DataFrame(X, columns=["a", "b", "c"]).assign(y=-((X - 0.6) ** 2).sum(1))
     proposals = propose(frame, "y", n=8)
-    assert list(proposals.columns) == ["a", "b", "c", "predicted_y"]
+    assert list(proposals.columns) == ["rank", "a", "b", "c", "predicted_y", "std_y",
+                                       "in_table"]
     assert proposals["predicted_y"].is_monotonic_decreasing
 
 
@@ -60,8 +68,13 @@ def _csv(tmp_path, frame):
         (lambda: _dna_frame(), ["--target", "missing"], "target column 'missing'"),
         (lambda: _dna_frame().assign(binding=np.nan), ["--target", "binding"], "missing"),
         (lambda: _dna_frame().assign(binding=1.0), ["--target", "binding"], "constant"),
-        (lambda: _dna_frame(n=4), ["--target", "binding"], "too few"),
-        (lambda: _dna_frame().assign(extra=1.0), ["--target", "binding"], "only design column"),
+        (lambda: _dna_frame(n=4), ["--target", "binding"], "at least 15 rows are needed"),
+        (lambda: _dna_frame().assign(extra=1.0), ["--target", "binding"], "--sequence-column"),
+        (lambda: _dna_frame().assign(id=range(300)), ["--target", "binding",
+                                                        "--sequence-column", "seq"],
+         "design column 'seq' is not in the table"),
+        (lambda: _dna_frame().assign(sequence=lambda f: f.sequence.str.replace("A", "N", n=1)),
+         ["--target", "binding", "--alphabet", "dna"], "letter 'N' at data row 1"),
     ],
 )
 def test_propose_errors_exit_cleanly(tmp_path, make, args, message):
@@ -108,3 +121,75 @@ def test_ray_flag_without_ray_says_how_to_install(monkeypatch, capsys):
     monkeypatch.setattr(builtins, "__import__", no_ray)
     assert main(["benchmark", "--ray", "--seeds", "1", "--methods", "grad"]) == 2
     assert "pip install 'botorch-mentor[ray]'" in capsys.readouterr().err
+
+
+def test_proposals_ignore_id_columns(tmp_path):
+    frame = _dna_frame(n=120).assign(id=lambda f: [f"x{i}" for i in range(len(f))], batch=3)
+    out = tmp_path / "p.csv"
+    result = _run("propose", _csv(tmp_path, frame), "--target", "binding", "--n", "4",
+                  "--sequence-column", "sequence", "--alphabet", "dna", "--output", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "sequence" in pd.read_csv(out).columns
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"", "is empty"),
+        (b"sequence,binding\n", "has a header (sequence, binding) but no data rows"),
+        (b"PK\x03\x04\x00\x00binary", "is binary"),
+        (b"This is a letter.\nDear colleague, here are my results, as promised, see below\n",
+         "not a well-formed CSV table"),
+        (b"\xff\xfe\x80 not utf8 at all", "not UTF-8 text"),
+    ],
+)
+def test_files_that_are_not_tables(tmp_path, content, message):
+    path = tmp_path / "data.csv"
+    path.write_bytes(content)
+    result = _run("propose", str(path), "--target", "binding")
+    assert result.returncode == 2
+    assert message in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_version_and_help_list_the_choices(capsys):
+    from botorch_mentor import __version__
+
+    with pytest.raises(SystemExit):
+        main(["--version"])
+    assert __version__ in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["benchmark", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for word in ("tri-mentoring-no-soft-labels", "cma-es", "tfbind8", "rna20", "hartmann6",
+                 "paper", "--threads"):
+        assert word in text
+    with pytest.raises(SystemExit):
+        main(["propose", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for word in ("--alphabet", "dna, rna, protein", "--sequence-column", "--design-columns",
+                 "--bounds"):
+        assert word in text
+
+
+def test_paper_preset_on_cpu_prints_an_estimate_first():
+    import argparse
+
+    from botorch_mentor.cli import _estimate_line
+
+    args = argparse.Namespace(preset="paper", device="cpu", task="tfbind8", n_proxies=None,
+                              methods=["tri-mentoring", "grad-mean"], seeds=8)
+    line = _estimate_line(args)
+    weights = (24 * 2048 + 2048) + (2048 * 2048 + 2048) + (2048 + 1)
+    ascent = 3 * 128 * 100 * 6 * 32_898 * weights  # proxies x candidates x steps x pass x rows
+    pretraining = 3 * 200 * 6 * 32_898 * weights  # proxies x epochs x pass x rows
+    assert f"{ascent + pretraining:.1e} FLOP per seed" in line
+    assert "hours" in line and "--device cuda" in line
+    assert _estimate_line(argparse.Namespace(**{**vars(args), "preset": "fast"})) is None
+
+
+def test_missing_design_bench_folder_names_the_variable(monkeypatch, capsys):
+    monkeypatch.delenv("DESIGN_BENCH_DATA", raising=False)
+    assert main(["benchmark", "--task", "tfbind10", "--seeds", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "DESIGN_BENCH_DATA=" in err and "path=" not in err.split("(Python)")[-1]

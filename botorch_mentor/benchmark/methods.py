@@ -30,7 +30,8 @@ class MethodOutput:
     diagnostics: dict[str, float] = field(default_factory=dict)
 
 
-MethodFn = Callable[[MentoringEnsemble, Tensor, MentoringConfig], MethodOutput]
+MethodFn = Callable[..., MethodOutput]
+"""``method(model, X_start, config, progress=False) -> MethodOutput``."""
 
 
 @dataclass(frozen=True)
@@ -46,19 +47,21 @@ class AscentMethod:
     changes: tuple[tuple[str, object], ...] = ()
 
     def __call__(
-        self, model: MentoringEnsemble, X_start: Tensor, config: MentoringConfig
+        self, model: MentoringEnsemble, X_start: Tensor, config: MentoringConfig,
+        progress: bool = False,
     ) -> MethodOutput:
-        return run_ascent(self, model, X_start, config)
+        return run_ascent(self, model, X_start, config, progress)
 
 
 def run_ascent(
-    method: AscentMethod, model: MentoringEnsemble, X_start: Tensor, config: MentoringConfig
+    method: AscentMethod, model: MentoringEnsemble, X_start: Tensor, config: MentoringConfig,
+    progress: bool = False,
 ) -> MethodOutput:
     r"""Run one ``AscentMethod`` and collect its designs, trajectory and diagnostics."""
     result = optimize_designs(
         model, X_start, mentoring=method.mentoring,
         objective=method.objective,  # type: ignore[arg-type]
-        config=config.replace(**dict(method.changes)),
+        config=config.replace(**dict(method.changes)), progress=progress,
     )
     diagnostics: dict[str, float] = {}
     if method.mentoring:
@@ -77,13 +80,17 @@ def run_ascent(
     )
 
 
-def _cma_es(model: MentoringEnsemble, X_start: Tensor, config: MentoringConfig) -> MethodOutput:
+def _cma_es(
+    model: MentoringEnsemble, X_start: Tensor, config: MentoringConfig, progress: bool = False
+) -> MethodOutput:
     from botorch_mentor.benchmark.baselines import cma_es_on_mean
 
     return MethodOutput(designs=cma_es_on_mean(model, X_start, config))
 
 
-def _bo_qei(model: MentoringEnsemble, X_start: Tensor, config: MentoringConfig) -> MethodOutput:
+def _bo_qei(
+    model: MentoringEnsemble, X_start: Tensor, config: MentoringConfig, progress: bool = False
+) -> MethodOutput:
     from botorch_mentor.benchmark.baselines import bo_qei_on_mean
 
     return MethodOutput(designs=bo_qei_on_mean(model, X_start, config))

@@ -1,11 +1,11 @@
 r"""Running a benchmark's (task, method, seed) runs as Ray tasks.
 
 The task (its data and oracle) goes into Ray's object store once; every run is one Ray task
-asking for one CPU (or one GPU with ``device="cuda"``), retried once if its worker is lost.
-Records come back as runs finish and are written at once (the caller's ``keep``), so the local
-runner's resume behaviour holds. A run that fails is reported with its (task, method, seed)
-and error after all the others have finished. Install with ``pip install
-'botorch-mentor[ray]'``.
+asking for ``threads`` CPUs (and one GPU with ``device="cuda"``), retried once if its worker is
+lost. Records come back as runs finish and are written at once (the caller's ``keep``), so the
+local runner's resume behaviour holds. A run that fails is reported with its (task, method,
+seed) and error after all the others have finished. Install with ``pip install 'botorch-
+mentor[ray]'``.
 """
 
 from __future__ import annotations
@@ -27,14 +27,10 @@ def _import_ray():
 
 
 def _run_one(task: OfflineTask, method: str, seed: int, settings) -> dict:
-    r"""One run inside a Ray worker, using as many threads as CPUs it was given."""
-    import ray
-    import torch
-
+    r"""One run inside a Ray worker, with ``settings.threads`` torch threads (the same count
+    as the local executor, so the records are identical)."""
     from botorch_mentor.benchmark.runner import run_seed
 
-    cpus = ray.get_runtime_context().get_assigned_resources().get("CPU", 1)
-    torch.set_num_threads(max(1, int(cpus)))
     return next(iter(run_seed(task, [method], seed, settings)))
 
 
@@ -62,7 +58,7 @@ def run_on_ray(
     task_ref = ray.put(task)  # the data travels once
     uses_gpu = str(settings.device).startswith("cuda")
     remote = ray.remote(_run_one).options(
-        num_cpus=1, num_gpus=1 if uses_gpu else 0, max_retries=1
+        num_cpus=settings.threads, num_gpus=1 if uses_gpu else 0, max_retries=1
     )
     pending = {remote.remote(task_ref, method, seed, settings): (method, seed)
                for method, seed in runs}

@@ -1,11 +1,14 @@
 r"""``run_benchmark``: the field's evaluation protocol, with nothing lost on interruption.
 
-Protocol (ALGORITHM.md): per seed, fit the proxies on the visible data, start every method from
-the top ``n_candidates`` visible designs, decode its final designs, score them with the oracle,
-and report the normalized 100th and 50th percentiles. One record per (task, method, seed) is
-appended to ``<output>/records.jsonl`` as soon as it is finished (written whole, flushed and
-synced), so an interrupted run loses only the record in flight, and a rerun with the same output
-folder skips every record already there.
+Protocol (the field's, as in design-bench, Trabucco et al. 2022): per seed, fit the proxies on
+the visible data, start every method from the top ``n_candidates`` visible designs, decode its
+final designs, score them with the oracle, and report the normalized 100th and 50th
+percentiles. One record per (task, method, seed) is appended to ``<output>/records.jsonl`` as
+soon as it is finished (written whole, flushed and synced), so an interrupted run loses only
+the record in flight, and a rerun with the same output folder skips every record already there.
+The folder also keeps ``settings.json``: per task, the preset, precision, device and every
+configuration field the records were made with; a rerun with other settings is refused (naming
+the fields that differ), so records never mix.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import json
 import os
 import time
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +32,11 @@ from botorch_mentor.tasks.registry import get_task
 from botorch_mentor.validation import check_device
 
 RECORDS_FILE = "records.jsonl"
+SETTINGS_FILE = "settings.json"
+DEFAULT_RUN_THREADS = 1
+"""Torch threads per benchmark run, in the local and the Ray executor alike (so their
+records are identical). One thread was measured fastest per run on a 2-core machine (the
+README's "Threads" section); raise it with ``threads=`` / ``--threads`` on bigger machines."""
 
 
 def preset_config(preset: str, discrete: bool, **changes: object) -> MentoringConfig:
@@ -79,6 +88,69 @@ class RunSettings:
     device: str
     dtype: torch.dtype
     changes: dict = field(default_factory=dict)
+    threads: int = DEFAULT_RUN_THREADS
+    progress: bool = False
+
+
+@contextmanager
+def torch_threads(threads: int) -> Iterator[None]:
+    r"""Run the block with ``threads`` intra-op torch threads, then restore the old count."""
+    old = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(old)
+
+
+def run_identity(task: OfflineTask, settings: RunSettings) -> dict:
+    r"""Everything that makes two runs of the same (method, seed) comparable: the preset, the
+    precision, the device type, the torch threads per run and every config field but the
+    seed."""
+    config = preset_config(settings.preset, task.discrete, **settings.changes).to_dict()
+    config.pop("seed")
+    return {
+        "preset": settings.preset,
+        "dtype": str(settings.dtype).replace("torch.", ""),
+        "device": torch.device(settings.device).type,
+        "threads": settings.threads,
+        "config": config,
+    }
+
+
+def _check_settings(output: Path, task: OfflineTask, identity: dict) -> None:
+    r"""Refuse to add records made with other settings to ``output``; record them otherwise."""
+    path = output / SETTINGS_FILE
+    saved = json.loads(path.read_text()) if path.exists() else {}
+    previous = saved.get(task.name)
+    if previous is None:
+        if any(r["task"] == task.name for r in read_records(output)):
+            raise ValueError(
+                f"{output} holds {task.name} records but no {SETTINGS_FILE} saying how they "
+                "were made; use a new output folder."
+            )
+        saved[task.name] = identity
+        path.write_text(json.dumps(saved, indent=1, sort_keys=True))
+        return
+    differing = _differences(previous, identity)
+    if differing:
+        shown = "; ".join(f"{k}: {a!r} there, {b!r} now" for k, a, b in differing[:6])
+        raise ValueError(
+            f"{output} holds {task.name} records made with other settings ({shown}); use "
+            "another output folder (--output) or delete that one. Records of different "
+            "settings are never mixed."
+        )
+
+
+def _differences(old: dict, new: dict, prefix: str = "") -> list[tuple[str, object, object]]:
+    out = []
+    for key in sorted(set(old) | set(new)):
+        a, b = old.get(key), new.get(key)
+        if isinstance(a, dict) and isinstance(b, dict):
+            out += _differences(a, b, f"{prefix}{key}.")
+        elif a != b:
+            out.append((f"{prefix}{key}".removeprefix("config."), a, b))
+    return out
 
 
 class BenchmarkFailures(RuntimeError):
@@ -98,7 +170,15 @@ class BenchmarkFailures(RuntimeError):
 def run_seed(
     task: OfflineTask, methods: list[str], seed: int, settings: RunSettings
 ) -> Iterator[dict]:
-    r"""Fit the proxies of ``seed`` once and yield one record per method, as each finishes."""
+    r"""Fit the proxies of ``seed`` once and yield one record per method, as each finishes,
+    with ``settings.threads`` torch threads."""
+    with torch_threads(settings.threads):
+        yield from _run_seed(task, methods, seed, settings)
+
+
+def _run_seed(
+    task: OfflineTask, methods: list[str], seed: int, settings: RunSettings
+) -> Iterator[dict]:
     device = torch.device(settings.device)
     features = task.features().to(device=device, dtype=settings.dtype)
     train_Y = task.y.to(device=device, dtype=features.dtype)
@@ -106,12 +186,13 @@ def run_seed(
     config = preset_config(settings.preset, task.discrete, seed=seed, **settings.changes)
     torch.manual_seed(seed)
     started = time.perf_counter()
-    model = fit_mentoring_ensemble(MentoringEnsemble(features, train_Y, config=config))
+    model = fit_mentoring_ensemble(MentoringEnsemble(features, train_Y, config=config),
+                                   progress=settings.progress)
     fit_seconds = time.perf_counter() - started
     X_start = task.features(task.top_designs(config.n_candidates)).to(features)
     for method in methods:
         started = time.perf_counter()
-        output = METHODS[method](model, X_start, config)
+        output = METHODS[method](model, X_start, config, progress=settings.progress)
         method_seconds = time.perf_counter() - started
         record = _score_record(task, method, seed, settings.preset, output, best_visible)
         record.update(fit_seconds=fit_seconds, method_seconds=method_seconds)
@@ -130,6 +211,7 @@ def run_benchmark(
     progress: bool = False,
     executor: str = "local",
     ray_address: str | None = None,
+    threads: int = DEFAULT_RUN_THREADS,
 ) -> list[dict]:
     r"""Run ``methods`` x ``seeds`` on ``task`` and return one record per (method, seed).
 
@@ -147,6 +229,7 @@ def run_benchmark(
             by its methods) or ``ray`` (every (task, method, seed) run is a Ray task; see
             ``botorch_mentor.benchmark.ray_executor``).
         ray_address: Address of a Ray cluster (default ``$RAY_ADDRESS``, else a local one).
+        threads: Torch threads per run, in either executor (a Ray run asks for as many CPUs).
 
     Returns:
         Records (dicts) with ``task``, ``method``, ``seed``, ``score_100th``, ``score_50th``
@@ -166,12 +249,16 @@ def run_benchmark(
     check_device(device)
     if executor not in ("local", "ray"):
         raise ValueError(f"executor must be 'local' or 'ray', got {executor!r}.")
+    if not isinstance(threads, int) or isinstance(threads, bool) or threads < 1:
+        raise ValueError(f"threads must be a positive integer, got {threads!r}.")
     preset_config(preset, task.discrete, **(config_changes or {}))  # validate before any run
-    settings = RunSettings(preset, str(device), dtype, dict(config_changes or {}))
+    settings = RunSettings(preset, str(device), dtype, dict(config_changes or {}), threads,
+                           progress)
     out_dir = Path(output) if output is not None else None
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
         _drop_torn_tail(out_dir)
+        _check_settings(out_dir, task, run_identity(task, settings))
     finished = {(r["method"], r["seed"]): r for r in read_records(out_dir)
                 if r["task"] == task.name}
     runs = [(m, s) for s in seed_list for m in methods if (m, s) not in finished]

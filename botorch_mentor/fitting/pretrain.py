@@ -1,4 +1,4 @@
-r"""Pretraining of all proxies at once (ALGORITHM.md, "Proxies").
+r"""Pretraining of all proxies at once (the paper's proxies: Chen et al., NeurIPS 2023).
 
 Each proxy has its own random 90/10 train/validation split and its own shuffling; all are
 trained in one batched network with Adam (learning rate ``pretrain_lr`` on a per-epoch cosine

@@ -206,8 +206,11 @@ def _latent_bounds(model: MentoringEnsemble, X_start: Tensor, bounds: Tensor | N
             f"{tuple(getattr(bounds, 'shape', ()))}."
         )
     bounds = bounds.to(X_start)
-    if not bool((bounds[0] < bounds[1]).all()):
-        raise ValueError("bounds: every lower bound must be smaller than its upper bound.")
+    if not bool((bounds[0] <= bounds[1]).all()):
+        raise ValueError(
+            "bounds: a lower bound exceeds its upper bound; the first row holds the lower "
+            "bounds (equal bounds pin that coordinate)."
+        )
     outside = ((X_start < bounds[0]) | (X_start > bounds[1])).any(dim=-1)
     if bool(outside.any()):
         row = int(outside.nonzero()[0])

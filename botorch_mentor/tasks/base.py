@@ -134,7 +134,18 @@ class OfflineTask:
 
         Repeated sequences must carry the same score (conflicts raise ``ValueError``).
         """
-        x_all = torch.as_tensor(np.asarray(x_all)).long()
+        x_array = np.asarray(x_all)
+        if x_array.dtype.kind == "f":
+            fractional = ~np.isfinite(x_array) | (x_array != np.round(x_array))
+            if fractional.any():
+                row, column = (int(i[0]) for i in np.nonzero(fractional))
+                raise ValueError(
+                    f"x_all must hold integer tokens; found {float(x_array[row, column])!r} at row "
+                    f"{row}, column {column}. Convert the sequences to integer codes first."
+                )
+        elif x_array.dtype.kind not in "iub":
+            raise ValueError(f"x_all must hold integer tokens, got dtype {x_array.dtype}.")
+        x_all = torch.as_tensor(x_array).long()
         y_all = torch.as_tensor(np.asarray(y_all)).to(torch.float64).reshape(-1, 1)
         if x_all.dim() != 2:
             raise ValueError(

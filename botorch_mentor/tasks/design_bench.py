@@ -25,7 +25,9 @@ LAYOUTS = {
 }
 HOW_TO_GET = (
     "design-bench's download server is gone; copy its data folder (e.g. from a colleague's "
-    "design_bench_data/) and point the library at it with path=... or DESIGN_BENCH_DATA."
+    "design_bench_data/) and point the library at it: set the environment variable "
+    "DESIGN_BENCH_DATA=/path/to/design_bench_data (command line and Python), or pass "
+    "path=... to from_design_bench_folder (Python)."
 )
 
 
@@ -57,7 +59,7 @@ def from_design_bench_folder(
     root = path if path is not None else os.environ.get(ENV_VAR)
     if root is None:
         raise FileNotFoundError(
-            f"no design-bench data folder given: pass path=... or set {ENV_VAR}. {HOW_TO_GET}"
+            f"no design-bench data folder given for {task}. {HOW_TO_GET}"
         )
     default_sub, prefix, num_classes = LAYOUTS[task]
     folder = Path(root) / (subfolder or default_sub)
@@ -72,8 +74,9 @@ def from_design_bench_task(db_task, y_min: float, y_max: float, name: str = "") 
     r"""Wrap a live ``design_bench.make(...)`` task: its visible ``x``/``y``, its oracle
     (``db_task.predict``), its discreteness (``is_discrete``, ``num_classes``).
 
-    ``y_min``/``y_max`` are the full-dataset bounds of the normalized score (ANCHORS.md lists
-    those of the standard tasks), since a live task only exposes its visible data.
+    ``y_min``/``y_max`` are the full-dataset bounds of the normalized score (design-bench's
+    paper, Trabucco et al., ICML 2022, lists those of the standard tasks), since a live task
+    only exposes its visible data.
     """
     for attribute in ("x", "y", "predict", "is_discrete"):
         if not hasattr(db_task, attribute):

@@ -1,9 +1,9 @@
+import numpy as np
 import pytest
 import torch
-import numpy as np
 
 from botorch_mentor.ax import attach_dataset, surrogate_generation_strategy
-from tests.ax.conftest import SMALL, hartmann_client, hartmann_value, tfbind_client, tfbind_value
+from tests.ax.conftest import SMALL, hartmann_client, tfbind_client, tfbind_value
 
 
 @pytest.mark.parametrize("acquisition", ["qLogNEI", "qSimpleRegret"])

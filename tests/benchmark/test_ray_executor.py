@@ -30,13 +30,12 @@ def _strip(records):
 
 
 def test_same_records_as_the_local_executor(local_ray, small_task, tmp_path):
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # Ray workers get one CPU each: same arithmetic, same bits
-    try:
-        local = run_benchmark(small_task, methods=["grad-mean", "tri-mentoring-shared"],
-                              seeds=[0, 1], config_changes=TINY, output=tmp_path / "local")
-    finally:
-        torch.set_num_threads(threads)
+    # Defaults only: both executors run every run with the same torch thread count, whatever
+    # this process uses, so the arithmetic and the records are the same.
+    torch.set_num_threads(2)
+    local = run_benchmark(small_task, methods=["grad-mean", "tri-mentoring-shared"],
+                          seeds=[0, 1], config_changes=TINY, output=tmp_path / "local")
+    assert torch.get_num_threads() == 2  # restored after the runs
     remote = run_benchmark(small_task, methods=["grad-mean", "tri-mentoring-shared"],
                            seeds=[0, 1], config_changes=TINY, output=tmp_path / "ray",
                            executor="ray")

@@ -71,3 +71,55 @@ def test_bad_arguments(small_task, kwargs, match):
         pytest.skip("CUDA present")
     with pytest.raises(ValueError, match=match):
         run_benchmark(small_task, config_changes=TINY, **kwargs)
+
+
+def test_rerun_with_other_settings_is_refused_and_never_mixed(small_task, tmp_path):
+    run_benchmark(small_task, methods=["grad-mean"], seeds=1, config_changes=TINY,
+                  output=tmp_path)
+    settings = json.loads((tmp_path / "settings.json").read_text())["hartmann6"]
+    assert settings["preset"] == "fast" and settings["config"]["hidden_sizes"] == [16, 16]
+    with pytest.raises(ValueError, match=r"n_proxies: 3 there, 5 now"):
+        run_benchmark(small_task, methods=["grad-mean"], seeds=1,
+                      config_changes={**TINY, "n_proxies": 5}, output=tmp_path)
+    with pytest.raises(ValueError, match=r"preset: 'fast' there, 'paper' now"):
+        run_benchmark(small_task, methods=["grad-mean"], seeds=1, preset="paper",
+                      config_changes=TINY, output=tmp_path)
+    with pytest.raises(ValueError, match=r"threads: 1 there, 2 now"):
+        run_benchmark(small_task, methods=["grad-mean"], seeds=1, config_changes=TINY,
+                      output=tmp_path, threads=2)
+    assert len(read_records(tmp_path)) == 1  # nothing was added by the refused runs
+    # the same settings resume
+    again = run_benchmark(small_task, methods=["grad-mean"], seeds=1, config_changes=TINY,
+                          output=tmp_path)
+    assert len(again) == 1 and len(read_records(tmp_path)) == 1
+
+
+def test_records_without_settings_are_not_extended(small_task, tmp_path):
+    run_benchmark(small_task, methods=["grad-mean"], seeds=1, config_changes=TINY,
+                  output=tmp_path)
+    (tmp_path / "settings.json").unlink()  # a folder from an older version
+    with pytest.raises(ValueError, match="no settings.json"):
+        run_benchmark(small_task, methods=["grad-mean"], seeds=1, config_changes=TINY,
+                      output=tmp_path)
+
+
+def test_runs_use_the_requested_threads(small_task, monkeypatch):
+    import torch
+
+    import botorch_mentor.benchmark.runner as runner
+
+    seen = []
+    real_fit = runner.fit_mentoring_ensemble
+
+    def spy(model, **kwargs):
+        seen.append(torch.get_num_threads())
+        return real_fit(model, **kwargs)
+
+    monkeypatch.setattr(runner, "fit_mentoring_ensemble", spy)
+    before = torch.get_num_threads()
+    run_benchmark(small_task, methods=["grad"], seeds=1, config_changes=TINY, threads=2)
+    run_benchmark(small_task, methods=["grad"], seeds=1, config_changes=TINY)
+    assert seen == [2, runner.DEFAULT_RUN_THREADS]
+    assert torch.get_num_threads() == before
+    with pytest.raises(ValueError, match="threads must be a positive integer"):
+        run_benchmark(small_task, methods=["grad"], seeds=1, config_changes=TINY, threads=0)

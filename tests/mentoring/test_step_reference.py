@@ -78,11 +78,12 @@ def _reference_group(
         idx_a = [pairs[m][0] for m in mine]
         idx_b = [pairs[m][1] for m in mine]
 
-        def ce_loss(w, s):
+        def ce_loss(w, s, idx_a=idx_a, idx_b=idx_b):
             f = _proxy(w, points)
             d = f[idx_a] - f[idx_b]
             # log p and log(1 - p) of p = sigmoid(d), in their accurate forms
-            log_p, log_not_p = torch.nn.functional.logsigmoid(d), torch.nn.functional.logsigmoid(-d)
+            log_p = torch.nn.functional.logsigmoid(d)
+            log_not_p = torch.nn.functional.logsigmoid(-d)
             return -(s * log_p + (1 - s) * log_not_p).mean()
 
         theta = [w.clone().requires_grad_(True) for w in weights]

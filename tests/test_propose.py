@@ -1,0 +1,129 @@
+"""``propose``: what a scientist reads must mean what its label says."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from botorch_mentor.encoding import sequences_to_logits
+from botorch_mentor.propose import fit_table_model, propose
+from botorch_mentor.tables import design_codec
+
+
+def _dna_frame(n=240, seed=0, length=6):
+    rng = np.random.default_rng(seed)
+    seqs = ["".join(rng.choice(list("ACGT"), length)) for _ in range(n)]
+    score = [s.count("G") + 0.5 * s.count("C") + 0.1 * rng.standard_normal() for s in seqs]
+    return pd.DataFrame({"id": [f"s{i:04d}" for i in range(n)], "sequence": seqs,
+                         "binding": score, "note": "lab A"})
+
+
+def test_predictions_are_for_the_sequences_as_written():
+    frame = _dna_frame()
+    out = propose(frame, "binding", n=12, sequence_column="sequence", seed=1)
+    assert list(out.columns) == ["rank", "sequence", "predicted_binding", "std_binding",
+                                 "in_table"]
+    # The same fit (deterministic on the CPU), queried here on the written letters.
+    model, _ = fit_table_model(frame, "binding", seed=1, sequence_column="sequence")
+    tokens = torch.tensor([["ACGT".index(c) for c in s] for s in out["sequence"]])
+    X = sequences_to_logits(tokens, 4)
+    members = model.posterior(X.unsqueeze(-2)).values[..., 0, 0]  # n x M
+    np.testing.assert_allclose(out["predicted_binding"], members.mean(-1).numpy(), rtol=1e-10)
+    np.testing.assert_allclose(out["std_binding"], members.std(-1).numpy(), rtol=1e-10)
+    assert (out["std_binding"] > 0).all()
+    # best first, ranked 1..k, one row per design
+    assert out["predicted_binding"].is_monotonic_decreasing
+    assert out["rank"].tolist() == list(range(1, len(out) + 1))
+    assert out["sequence"].is_unique
+    # in_table is membership in the table's sequences
+    assert out["in_table"].tolist() == [s in set(frame["sequence"]) for s in out["sequence"]]
+    # the comparison with the data is on the same (predicted) scale
+    best = frame["sequence"][frame["binding"].idxmax()]
+    X_best = sequences_to_logits(torch.tensor([["ACGT".index(c) for c in best]]), 4)
+    assert out.attrs["best_in_data"] == pytest.approx(frame["binding"].max())
+    assert out.attrs["predicted_best_in_data"] == pytest.approx(
+        float(model.posterior(X_best.unsqueeze(-2)).values.mean()), rel=1e-10)
+
+
+def test_repeated_starting_designs_are_removed_and_shortfalls_explained():
+    frame = _dna_frame(n=60)
+    best = frame.loc[frame["binding"].idxmax()]
+    repeats = pd.DataFrame([best] * 30)
+    frame = pd.concat([frame, repeats], ignore_index=True)
+    distinct = frame["sequence"].nunique()
+    out = propose(frame, "binding", n=200, sequence_column="sequence")
+    notes = " ".join(out.attrs["notes"])
+    assert f"holds {distinct} distinct designs, fewer than the 200" in notes
+    assert len(out) <= distinct
+    if len(out) < distinct:
+        assert "merged" in notes
+
+
+def test_other_columns_are_ignored_when_the_design_is_named():
+    frame = _dna_frame(n=80)
+    with pytest.raises(ValueError, match="--sequence-column"):
+        propose(frame, "binding", n=4)  # id, sequence and note are all text
+    out = propose(frame, "binding", n=4, sequence_column="sequence")
+    assert "id" not in out.columns and "note" not in out.columns
+
+
+def test_continuous_designs_stay_in_bounds():
+    rng = np.random.default_rng(0)
+    X = rng.uniform(0.2, 0.8, size=(120, 2))
+    frame = pd.DataFrame(X, columns=["a", "b"]).assign(y=X.sum(1), sample=np.arange(120))
+    out = propose(frame, "y", n=6, design_columns=["a", "b"])
+    assert list(out.columns) == ["rank", "a", "b", "predicted_y", "std_y", "in_table"]
+    for column in "ab":  # default: the table's range
+        assert out[column].between(frame[column].min(), frame[column].max()).all()
+    box = propose(frame, "y", n=6, design_columns=["a", "b"], bounds=[(0.0, 0.5), (0.1, 0.9)])
+    assert box["a"].between(0.0, 0.5).all() and box["b"].between(0.1, 0.9).all()
+    with pytest.raises(ValueError, match="one \\(low, high\\) pair per design column"):
+        propose(frame, "y", n=2, design_columns=["a", "b"], bounds=[(0.0, 1.0)])
+
+
+@pytest.mark.parametrize(
+    "sequences, alphabet, expected",
+    [
+        (["ACGT", "TTGA", "CAGT"], None, "ACGT"),
+        (["ACGU", "UUGA", "CAGU"], None, "ACGU"),
+        (["MKLV", "WYAC", "DEFG"], None, "ACDEFGHIKLMNPQRSTVWY"),
+        (["ACGT", "TTGA", "CAGN"], "ACGTN", "ACGTN"),
+        (["ACGT", "TTGA", "CAGT"], "rna", None),  # T is not RNA
+        (["ACG", "CGA", "GAC"], None, None),  # DNA, RNA and protein all fit
+    ],
+)
+def test_alphabets(sequences, alphabet, expected):
+    frame = pd.DataFrame({"s": sequences, "y": [1.0, 2.0, 3.0]})
+    if expected is None:
+        with pytest.raises(ValueError, match="--alphabet"):
+            design_codec(frame, "y", alphabet=alphabet)
+    else:
+        assert design_codec(frame, "y", alphabet=alphabet).alphabet == expected
+
+
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ("ACGN", "letter 'N' at data row 3, column 's', position 4"),
+        ("acgt", "letter 'a' at data row 3, column 's'"),
+    ],
+)
+def test_letters_outside_the_alphabet_name_row_and_column(bad, message):
+    frame = pd.DataFrame({"s": ["ACGT", "TTGA", bad, "GGCA"], "y": [1.0, 2.0, 3.0, 4.0]})
+    with pytest.raises(ValueError, match=message):
+        design_codec(frame, "y", alphabet="dna")
+    with pytest.raises(ValueError, match="data row 3"):
+        design_codec(frame, "y")
+
+
+def test_ragged_lengths_name_the_row():
+    frame = pd.DataFrame({"s": ["ACGT", "TTGA", "GGCA", "ACG"], "y": [1.0, 2.0, 3.0, 4.0]})
+    with pytest.raises(ValueError, match="data row 4 has 3 letters, most rows have 4"):
+        design_codec(frame, "y")
+
+
+def test_too_few_rows_says_how_many_are_needed():
+    with pytest.raises(ValueError, match="at least 15 rows are needed"):
+        propose(_dna_frame(n=6), "binding", sequence_column="sequence")
