@@ -20,14 +20,17 @@ from botorch_mentor.mentoring import grouped_pair_indices, mentoring_step, pair_
 from botorch_mentor.nn import expand_members, init_params
 
 
-def _proxy(weights: list[torch.Tensor], x: torch.Tensor) -> torch.Tensor:
-    """One ReLU MLP given as ``[W0, b0, W1, b1, ...]`` with ``W: in x out``, ``b: 1 x out``."""
+ACTIVATION = {"relu": torch.relu, "tanh": torch.tanh}
+
+
+def _proxy(weights: list[torch.Tensor], x: torch.Tensor, activation: str = "relu"):
+    """One MLP given as ``[W0, b0, W1, b1, ...]`` with ``W: in x out``, ``b: 1 x out``."""
     h = x
     n_layers = len(weights) // 2
     for layer in range(n_layers):
         h = h @ weights[2 * layer] + weights[2 * layer + 1]
         if layer < n_layers - 1:
-            h = torch.relu(h)
+            h = ACTIVATION[activation](h)
     return h.squeeze(-1)
 
 
@@ -41,12 +44,13 @@ def _reference_group(
     gamma: float,
     voting: bool,
     soft_labels: bool,
+    activation: str = "relu",
 ):
     """Steps 2-6 for the M proxies of one group. Returns new weights, outvoted fractions and
     mean |s - consensus| per proxy, and the number of evenly split votes."""
     M = len(members)
     with torch.no_grad():
-        preds = [_proxy(w, points) for w in members]
+        preds = [_proxy(w, points, activation) for w in members]
         mean_pred = sum(preds) / M
     # Steps 2-3: every proxy's label per pair, then the consensus.
     consensus, ties = [], 0
@@ -79,7 +83,7 @@ def _reference_group(
         idx_b = [pairs[m][1] for m in mine]
 
         def ce_loss(w, s, idx_a=idx_a, idx_b=idx_b):
-            f = _proxy(w, points)
+            f = _proxy(w, points, activation)
             d = f[idx_a] - f[idx_b]
             # log p and log(1 - p) of p = sigmoid(d), in their accurate forms
             log_p = torch.nn.functional.logsigmoid(d)
@@ -93,7 +97,7 @@ def _reference_group(
             s_var = hard.clone().requires_grad_(True)
             inner = torch.autograd.grad(ce_loss(theta, s_var), theta, create_graph=True)
             theta_prime = [w - alpha * g for w, g in zip(theta, inner)]
-            outer = (_proxy(theta_prime, data_X) - data_y).square().mean()
+            outer = (_proxy(theta_prime, data_X, activation) - data_y).square().mean()
             (ds,) = torch.autograd.grad(outer, s_var)
             s = (hard - gamma * ds).clamp(0.0, 1.0).detach()
         # Step 6: one SGD step on the real weights with the (soft) labels.
@@ -121,12 +125,12 @@ def _problem(M, n_groups, K, d=3, width=10, seed=0, dtype=torch.float64):
 ALPHA, GAMMA = 0.05, 40.0
 
 
-def _config(M, K, voting, soft_labels):
+def _config(M, K, voting, soft_labels, activation="relu"):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # even M warns about ties
         return MentoringConfig.fast(
             n_proxies=M, hidden_sizes=(10, 10), n_neighbours=K, inner_lr=ALPHA,
-            soft_label_lr=GAMMA, voting=voting, soft_labels=soft_labels,
+            soft_label_lr=GAMMA, voting=voting, soft_labels=soft_labels, activation=activation,
         )
 
 
@@ -206,3 +210,23 @@ def test_identical_copies_of_one_group_give_identical_results():
     for p in mentored:
         for grp in range(1, 4):
             _assert_close(p[grp * M : (grp + 1) * M], p[:M])
+
+
+def test_smooth_activation_step_matches_reference():
+    """A non-ReLU proxy (tanh): every pass of the step, including the outer-loss gradient that
+    is not hand-written for it, must use the configured activation."""
+    M, K, n_groups = 3, 6, 3
+    params, points, data_X, data_y = _problem(M, n_groups, K, seed=11)
+    config = _config(M, K, True, True, activation="tanh")
+    mentored, stats = mentoring_step(params, points, pair_indices(K), M, data_X, data_y, config)
+    pairs = list(itertools.combinations(range(K), 2))
+    for grp in range(n_groups):
+        members = [_split(params, grp * M + i) for i in range(M)]
+        expected, _, shifts, _ = _reference_group(
+            members, points[grp], pairs, data_X, data_y, ALPHA, GAMMA, True, True, "tanh"
+        )
+        for i in range(M):
+            for got, want in zip(_split(mentored, grp * M + i), expected[i]):
+                _assert_close(got, want)
+        _assert_close(stats.label_shift[grp], torch.tensor(shifts, dtype=torch.float64))
+    assert float(stats.disagreement.sum()) > 0
