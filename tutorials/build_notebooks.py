@@ -98,10 +98,19 @@ def fitness(seq):  # the hidden truth: matches to a motif, position by position
     return sum(a == b for a, b in zip(seq, motif)) + 0.1 * rng.standard_normal()
 
 seqs = ["".join(rng.choice(list("ACGT"), len(motif))) for _ in range(400)]
-frame = pd.DataFrame({"sequence": seqs, "activity": [fitness(s) for s in seqs]})
+frame = pd.DataFrame({"sample_id": [f"S{i:03d}" for i in range(len(seqs))], "sequence": seqs,
+                      "activity": [fitness(s) for s in seqs], "notes": "plate 1"})
 frame = frame[frame.activity < 3.5]  # we only ever saw mediocre sequences
 print(len(frame), "rows, best activity", frame.activity.max().round(2))"""),
-    ("code", """proposals = propose(frame, target="activity", n=16 if SMOKE_TEST else 64)
+    ("md", """Name the design column (other columns such as IDs and notes are then ignored) and the
+alphabet (`dna`, `rna`, `protein` or the letters; a letter outside it is reported with its row).
+Every proposal comes with the ensemble's mean prediction *for the sequence as written*, the
+proxies' spread (`std_activity`), whether it is already in the table, and its rank."""),
+    ("code", """proposals = propose(frame, target="activity", n=16 if SMOKE_TEST else 64,
+                    sequence_column="sequence", alphabet="dna")
+print("best in data:", round(proposals.attrs["best_in_data"], 2), "measured,",
+      round(proposals.attrs["predicted_best_in_data"], 2), "predicted")
+print(*proposals.attrs["notes"], sep="\n")
 proposals["true_matches"] = [sum(a == b for a, b in zip(s, motif)) for s in proposals.sequence]
 print(proposals.head(10))
 assert proposals.true_matches.max() > frame.activity.max().round()"""),
@@ -111,9 +120,10 @@ assert proposals.true_matches.max() > frame.activity.max().round()"""),
     frame.to_csv(path, index=False)
     out = os.path.join(tmp, "proposals.csv")
     run = subprocess.run([sys.executable, "-m", "botorch_mentor.cli", "propose", path,
-                          "--target", "activity", "--n", "16", "--output", out],
+                          "--target", "activity", "--sequence-column", "sequence",
+                          "--alphabet", "dna", "--n", "16", "--output", out],
                          capture_output=True, text=True)
-    print(run.stdout or run.stderr)
+    print(run.stdout if run.returncode == 0 else run.stderr)
     assert run.returncode == 0
     print(pd.read_csv(out).head())"""),
 ]

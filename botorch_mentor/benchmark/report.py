@@ -107,7 +107,7 @@ def _plots(records: list[dict], out: Path) -> dict[str, Path]:
         ax.set_xticks(range(1, len(methods) + 1), methods, rotation=30, ha="right")
         ax.axhline(task_records[0]["best_visible"], color="gray", ls="--", label="best visible")
         ax.set_ylabel("normalized true score of the designs")
-        ax.set_title(f"{task}: score distribution of the proposed designs (all seeds)")
+        ax.set_title(f"{task}: true scores of the proposed designs\n(all seeds)", fontsize=10)
         ax.legend()
         fig.tight_layout()
         paths[f"scores_{task}"] = out / f"scores_{task}.png"
@@ -116,20 +116,47 @@ def _plots(records: list[dict], out: Path) -> dict[str, Path]:
 
         traced = [r for r in task_records if "trajectory_true" in r]
         if traced:
-            fig, ax = plt.subplots(figsize=(6, 4))
-            for i, method in enumerate(dict.fromkeys(r["method"] for r in traced)):
-                r = next(r for r in traced if r["method"] == method)
-                color = f"C{i}"
-                ax.plot(r["trajectory_steps"], r["trajectory_true"], color=color,
-                        label=f"{method} true")
-                ax.plot(r["trajectory_steps"], r["trajectory_predicted"], color=color, ls=":",
-                        label=f"{method} predicted")
-            ax.set_xlabel("ascent step")
-            ax.set_ylabel("mean normalized score")
-            ax.set_title(f"{task}: predicted vs true along the ascent (seed {traced[0]['seed']})")
-            ax.legend(fontsize=7)
-            fig.tight_layout()
-            paths[f"trajectories_{task}"] = out / f"trajectories_{task}.png"
-            fig.savefig(paths[f"trajectories_{task}"], dpi=100)
-            plt.close(fig)
+            paths[f"trajectories_{task}"] = _trajectory_plot(plt, task, traced, out)
     return paths
+
+
+MARKERS = "osD^vP*Xh<>"
+LINESTYLES = ("-", "--", "-.", ":")
+
+
+def method_style(index: int) -> tuple[str, str, str]:
+    r"""Color, marker and line style of the ``index``-th method: distinct triples for the
+    first 40 methods (10 colors x 4 line styles, markers cycling on their own)."""
+    return (f"C{index % 10}", MARKERS[index % len(MARKERS)],
+            LINESTYLES[(index // 10) % len(LINESTYLES)] if index >= 10 else
+            LINESTYLES[index % len(LINESTYLES)])
+
+
+def _trajectory_plot(plt, task: str, traced: list[dict], out: Path) -> Path:
+    r"""True (left) and predicted (right) mean normalized score along the ascent, one color,
+    marker and line style per method, mean over seeds."""
+    import numpy as np
+
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharex=True)
+    methods = list(dict.fromkeys(r["method"] for r in traced))
+    for i, method in enumerate(methods):
+        runs = [r for r in traced if r["method"] == method]
+        steps = runs[0]["trajectory_steps"]
+        color, marker, linestyle = method_style(i)
+        style = dict(color=color, marker=marker, ls=linestyle, markersize=4, label=method)
+        for ax, key in zip(axes, ("trajectory_true", "trajectory_predicted")):
+            values = np.mean([r[key] for r in runs], axis=0)
+            ax.plot(steps, values, **style)
+    for ax, what in zip(axes, ("true (oracle)", "predicted (ensemble)")):
+        ax.set_xlabel("ascent step")
+        ax.set_ylabel(f"mean normalized score, {what}")
+        ax.set_title(f"{task}: {what}", fontsize=10)
+    axes[0].legend(fontsize=7)
+    seeds = sorted({r["seed"] for r in traced})
+    fig.suptitle(f"{task}: the designs along the ascent, mean over {len(seeds)} seed(s)",
+                 fontsize=10)
+    fig.tight_layout()
+    path = out / f"trajectories_{task}.png"
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path

@@ -123,3 +123,11 @@ def test_runs_use_the_requested_threads(small_task, monkeypatch):
     assert torch.get_num_threads() == before
     with pytest.raises(ValueError, match="threads must be a positive integer"):
         run_benchmark(small_task, methods=["grad"], seeds=1, config_changes=TINY, threads=0)
+
+
+def test_every_method_has_its_own_plot_style():
+    from botorch_mentor.benchmark.report import method_style
+
+    styles = [method_style(i) for i in range(40)]
+    assert len(set(styles)) == 40
+    assert len(set(styles[:11])) == 11 and len({s[0] for s in styles[:10]}) == 10

@@ -66,3 +66,7 @@ def test_even_vote_without_tie_break_says_how_to_resolve():
 )
 def test_outer_chunk_rows(members, hidden, dtype, gb, device, expected):
     assert outer_chunk_rows(members, hidden, dtype, gb, device) == expected
+
+
+def test_outer_chunk_rows_defaults_to_the_cpu():
+    assert outer_chunk_rows(6, (64, 64), torch.float32, 8.0) == 4096
