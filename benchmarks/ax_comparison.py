@@ -7,6 +7,13 @@ Each strategy proposes ``--n`` designs in one ``get_next_trials`` call; prints t
 mean true value of the proposals and the wall time.
 
     python benchmarks/ax_comparison.py [--n 8] [--threads 2]
+    python benchmarks/ax_comparison.py --loop [--rounds 4] [--batch 4] [--seeds 5]
+
+``--loop`` runs the sequential version instead: each strategy proposes a batch, the batch is
+evaluated with the true function and completed, and the next batch is proposed, for
+``--rounds`` rounds, on ``--seeds`` seeds (the attached table is redrawn per seed); it prints
+the best true value found after each round (mean ± std over seeds) and counts repeated
+proposals.
 """
 
 from __future__ import annotations
@@ -47,7 +54,19 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=8)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--loop", action="store_true", help="the sequential closed loop")
+    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--batch", type=int, default=4)
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--rows", type=int, default=300,
+                        help="attached TFBind8 rows in the loop (the GP's cost grows as n^3)")
     args = parser.parse_args()
+    if args.loop:
+        torch.set_num_threads(args.threads)
+        warnings.filterwarnings("ignore")
+        logging.getLogger("ax").setLevel(logging.WARNING)
+        closed_loop(args)
+        return
     torch.set_num_threads(args.threads)
     warnings.filterwarnings("ignore")
     logging.getLogger("ax").setLevel(logging.WARNING)
@@ -74,7 +93,7 @@ def main() -> None:
     strategies = {
         "Ax default GP + qLogNEI": gp_strategy,
         "MentoringEnsemble + qLogNEI": lambda: bmax.surrogate_generation_strategy(
-            "qLogNEI", activation="silu"),
+            "qLogNEI", activation="silu"),  # the surrogate preset
         "tri-mentoring generator": lambda: bmax.mentoring_generation_strategy(preset="fast"),
     }
     print(f"{args.n} proposals per strategy, {args.threads} threads, torch {torch.__version__}")
@@ -92,6 +111,72 @@ def main() -> None:
             values = [value(p) for p in trials.values()]
             print(f"{problem:<18} {name:<28} {max(values):8.4f} {np.mean(values):8.4f} "
                   f"{frame[objective].max():9.4f} {seconds:8.1f}", flush=True)
+
+
+def _problems(seed: int, tfbind_rows: int):
+    import pandas as pd
+
+    from botorch_mentor.tasks import decode_dna, tfbind8
+
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(size=(400, 6))
+    y = -HARTMANN(torch.tensor(X)).numpy()
+    keep = y <= np.quantile(y, 0.5)
+    hartmann = pd.DataFrame(X[keep], columns=[f"x{i}" for i in range(6)]).assign(f=y[keep])
+    task = tfbind8()
+    rows = torch.randperm(task.x.shape[0], generator=torch.Generator().manual_seed(seed))
+    rows = rows[:tfbind_rows]
+    tfbind = pd.DataFrame([list(s) for s in decode_dna(task.x[rows].numpy())],
+                          columns=[f"p{i}" for i in range(8)]).assign(
+        binding=task.y[rows, 0].numpy())
+    return {
+        "hartmann6": (hartmann, "f", hartmann_client, hartmann_value),
+        "tfbind8 (choices)": (tfbind, "binding", tfbind_client, tfbind_value),
+    }
+
+
+def closed_loop(args: argparse.Namespace) -> None:
+    strategies = {
+        "Ax default GP + qLogNEI": gp_strategy,
+        "MentoringEnsemble + qLogNEI": lambda: bmax.surrogate_generation_strategy(
+            "qLogNEI", activation="silu"),
+        "tri-mentoring generator": lambda: bmax.mentoring_generation_strategy(preset="fast"),
+    }
+    results: dict = {}
+    for seed in range(args.seeds):
+        for problem, (frame, objective, make_client, value) in _problems(
+                seed, args.rows).items():
+            for name, make_strategy in strategies.items():
+                client = make_client()
+                bmax.attach_dataset(client, frame, objective)
+                client.set_generation_strategy(make_strategy())
+                torch.manual_seed(seed)
+                best, seen, repeats, started = frame[objective].max(), set(), 0, time.perf_counter()
+                curve = []
+                for _ in range(args.rounds):
+                    trials = client.get_next_trials(max_trials=args.batch)
+                    for index, parameters in trials.items():
+                        key = tuple(sorted(parameters.items()))
+                        repeats += key in seen
+                        seen.add(key)
+                        outcome = value(parameters)
+                        best = max(best, outcome)
+                        client.complete_trial(index, raw_data={objective: outcome})
+                    curve.append(best)
+                entry = results.setdefault((problem, name), {"curves": [], "repeats": 0,
+                                                             "seconds": 0.0})
+                entry["curves"].append(curve)
+                entry["repeats"] += repeats
+                entry["seconds"] += time.perf_counter() - started
+                print(f"seed {seed} {problem:<18} {name:<28} "
+                      + " ".join(f"{v:.3f}" for v in curve), flush=True)
+    print(f"\n{args.rounds} rounds of {args.batch}, {args.seeds} seeds, best true value after "
+          f"each round (mean ± std over seeds); 'repeats': proposals equal to an earlier one")
+    for (problem, name), entry in results.items():
+        curves = np.array(entry["curves"])
+        cells = " ".join(f"{m:.3f}±{s:.3f}" for m, s in zip(curves.mean(0), curves.std(0)))
+        print(f"{problem:<18} {name:<28} {cells}  repeats {entry['repeats']}  "
+              f"{entry['seconds'] / args.seeds:.0f} s/seed")
 
 
 if __name__ == "__main__":

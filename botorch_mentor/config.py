@@ -14,7 +14,7 @@ import warnings
 from dataclasses import dataclass
 from typing import Any, Literal
 
-PRESETS = ("fast", "paper")
+PRESETS = ("fast", "paper", "surrogate")
 """Names accepted by ``MentoringConfig.from_preset``."""
 
 MAX_NEIGHBOURS = 256
@@ -50,6 +50,12 @@ class MentoringConfig:
     """Mini-batch size of pretraining."""
     val_fraction: float = 0.1
     """Fraction of rows held out per proxy; the epoch with the best validation Pearson wins."""
+    bootstrap: bool = False
+    """Train each proxy on a bootstrap resample (drawn with replacement) of its training rows:
+    more diverse members, a more honest spread (not in the paper)."""
+    calibrate_variance: bool = False
+    """After fitting, scale the members' spread around their mean so that the proxies' errors
+    on their own held-out rows are calibrated (not in the paper; for surrogate use)."""
 
     # --- mentoring -----------------------------------------------------------------------
     n_neighbours: int = 10
@@ -136,7 +142,7 @@ class MentoringConfig:
             raise ValueError(
                 f"val_fraction must lie strictly between 0 and 1, got {self.val_fraction!r}."
             )
-        for name in ("voting", "soft_labels"):
+        for name in ("voting", "soft_labels", "bootstrap", "calibrate_variance"):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}.")
         if self.mode not in ("per_candidate", "shared"):
@@ -184,7 +190,7 @@ class MentoringConfig:
         """``paper(...)`` or ``fast(...)`` by name (``"paper"`` or ``"fast"``), with ``changes``."""
         if preset not in PRESETS:
             raise ValueError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}.")
-        factory = cls.paper if preset == "paper" else cls.fast
+        factory = {"paper": cls.paper, "fast": cls.fast, "surrogate": cls.surrogate}[preset]
         return factory(discrete=discrete, **changes)
 
     @classmethod
@@ -199,6 +205,20 @@ class MentoringConfig:
             fit_mentoring_rounds=10,
         )
         return base.replace(**changes)
+
+    @classmethod
+    def surrogate(cls, discrete: bool = False, **changes: Any) -> MentoringConfig:
+        """``fast()`` made for acquisition functions: more proxies, each trained on a bootstrap
+        resample, and a spread calibrated on the proxies' held-out rows (README: "A surrogate
+        whose uncertainty means something")."""
+        base = cls.fast(discrete=discrete).replace(
+            n_proxies=SURROGATE_PROXIES, bootstrap=True, calibrate_variance=True,
+        )
+        return base.replace(**changes)
+
+
+SURROGATE_PROXIES = 5
+"""Proxies of the surrogate preset."""
 
 
 def _check_int(config: MentoringConfig, name: str, minimum: int, hint: str = "") -> None:

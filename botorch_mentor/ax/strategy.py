@@ -46,12 +46,18 @@ def mentoring_generation_strategy(
 
 
 def surrogate_generation_strategy(
-    acquisition: str = "qLogNEI", preset: str = "fast", **config: Any
+    acquisition: str = "qLogNEI", preset: str = "surrogate", **config: Any
 ) -> GenerationStrategy:
     r"""Ax's modular BoTorch generator with ``MentoringEnsemble`` as its surrogate.
 
+    The node deduplicates: a proposal equal to an attached, completed or pending arm (which
+    rounding one-hot choices can produce) is generated again.
+
     Args:
         acquisition: ``qLogNEI`` (Ax's default) or ``qSimpleRegret`` (the posterior mean).
+        preset: ``surrogate`` (default: 5 bootstrapped proxies with a calibrated spread),
+            ``fast`` or ``paper``.
+        config: Further ``MentoringConfig`` fields.
     """
     acquisition_classes = {"qLogNEI": qLogNoisyExpectedImprovement, "qSimpleRegret": qSimpleRegret}
     if acquisition not in acquisition_classes:
@@ -66,5 +72,6 @@ def surrogate_generation_strategy(
             "botorch_acqf_class": acquisition_classes[acquisition],
         },
     )
-    node = GenerationNode(name=f"mentoring_surrogate_{acquisition}", generator_specs=[spec])
+    node = GenerationNode(name=f"mentoring_surrogate_{acquisition}", generator_specs=[spec],
+                          should_deduplicate=True)
     return GenerationStrategy(name=f"MentoringEnsemble + {acquisition}", nodes=[node])

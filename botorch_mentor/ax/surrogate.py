@@ -32,11 +32,11 @@ if MentoringEnsemble not in MODEL_REGISTRY:
     register_model(MentoringEnsemble)
 
 
-def mentoring_surrogate_spec(preset: str = "fast", **config: Any) -> SurrogateSpec:
+def mentoring_surrogate_spec(preset: str = "surrogate", **config: Any) -> SurrogateSpec:
     r"""A ``SurrogateSpec`` whose only model is a ``MentoringEnsemble``.
 
     Args:
-        preset: ``fast`` or ``paper`` (``MentoringConfig`` presets).
+        preset: ``surrogate`` (default), ``fast`` or ``paper`` (``MentoringConfig`` presets).
         config: Further ``MentoringConfig`` fields (``n_proxies=5``, ``hidden_sizes=[32, 32]``).
     """
     options = {"preset": preset, **config}

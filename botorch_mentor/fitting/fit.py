@@ -57,8 +57,42 @@ def fit_mentoring_ensemble(
     if rounds > 0:
         params = mentor_around_anchors(params, Z, y, config, rounds, generator)
     model.set_proxy_params(params)
+    if config.calibrate_variance:
+        scale = spread_scale(model.predict_latent(Z, params), y, pretrained.val_index)
+        model.spread_scale.fill_(scale)
     model.is_fitted.fill_(True)
     return model.eval()
+
+
+def spread_scale(predictions: torch.Tensor, y: torch.Tensor, val_index: torch.Tensor) -> float:
+    r"""The factor by which the members' spread around their mean must be scaled so that the
+    ensemble's Gaussian predictive distribution is calibrated on average, estimated from every
+    proxy's errors on its own held-out rows.
+
+    For a held-out row ``n`` of proxy ``i``, ``y_n - f_i(x_n) = (y_n - fbar) + (fbar - f_i)``.
+    If the members scatter exchangeably around their mean, the two terms are uncorrelated on
+    average and the second has variance ``sigma^2 (M - 1) / M`` (``sigma^2``: the members'
+    unbiased variance, as BoTorch's ``EnsemblePosterior`` reports it). So
+
+        s^2 = mean[(y_n - f_i(x_n))^2] / mean[sigma_n^2] - (M - 1) / M
+
+    makes the mean squared error of the ensemble mean equal ``s^2`` times the mean posterior
+    variance. A ratio of means, not a mean of ratios: with 3 to 5 members ``1 / sigma^2`` has
+    an infinite or large expectation, which would inflate the scale.
+
+    Args:
+        predictions: ``M x N`` latent predictions of the (final) proxies at every row.
+        y: ``N`` latent scores.
+        val_index: ``M x n_val`` held-out rows of each proxy.
+
+    Returns:
+        ``s`` (at least 1e-3).
+    """
+    M = predictions.shape[0]
+    variance = predictions.var(dim=0)  # N, unbiased
+    errors = y[val_index] - predictions.gather(1, val_index)  # each proxy on its own rows
+    squared = float(errors.square().mean() / variance[val_index].mean()) - (M - 1) / M
+    return max(squared, 1e-6) ** 0.5
 
 
 def mentor_around_anchors(

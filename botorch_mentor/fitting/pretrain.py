@@ -1,6 +1,7 @@
 r"""Pretraining of all proxies at once (the paper's proxies: Chen et al., NeurIPS 2023).
 
-Each proxy has its own random 90/10 train/validation split and its own shuffling; all are
+Each proxy has its own random 90/10 train/validation split and its own shuffling (and, with
+``config.bootstrap``, its own resample of the training rows drawn with replacement); all are
 trained in one batched network with Adam (learning rate ``pretrain_lr`` on a per-epoch cosine
 schedule), mini-batches of ``batch_size``, MSE on z-scored scores, and each keeps the weights
 of its epoch with the best validation Pearson correlation. Adam acts element-wise and the
@@ -51,6 +52,8 @@ class PretrainResult:
     """``M``: the selected epochs' validation Pearson (what ``params`` score on ``val_index``)."""
     val_index: Tensor
     """``M x n_val`` long: each proxy's held-out rows."""
+    train_index: Tensor
+    """``M x n_train`` long: each proxy's training rows (with repeats under bootstrap)."""
     history: Tensor
     """``T x M``: every epoch's validation Pearson."""
     best_epoch: Tensor
@@ -84,6 +87,9 @@ def pretrain_proxies(
     order = torch.rand(n_members, n_rows, generator=generator, device=Z.device).argsort(dim=1)
     val_idx, train_idx = order[:, :n_val], order[:, n_val:]
     n_train = train_idx.shape[1]
+    if config.bootstrap:  # each proxy trains on its own resample, drawn with replacement
+        draws = torch.randint(n_train, (n_members, n_train), generator=generator, device=Z.device)
+        train_idx = train_idx.gather(1, draws)
     Z_val, y_val = Z[val_idx], y[val_idx]  # M x n_val x d, M x n_val
 
     leaves = [p.detach().clone().requires_grad_(True) for p in params]
@@ -120,6 +126,6 @@ def pretrain_proxies(
                     mask = improved.view(-1, *([1] * (kept.dim() - 1)))
                     kept.copy_(torch.where(mask, current, kept))
     return PretrainResult(
-        params=tuple(best), val_pearson=best_r, val_index=val_idx,
+        params=tuple(best), val_pearson=best_r, val_index=val_idx, train_index=train_idx,
         history=torch.stack(history), best_epoch=best_epoch,
     )

@@ -108,6 +108,9 @@ class MentoringEnsemble(EnsembleModel):
         self.register_buffer(
             "val_pearson", torch.full((config.n_proxies,), float("nan"), dtype=train_X.dtype)
         )
+        # Posterior members are mean + spread_scale * (member - mean): 1 unless the fit
+        # calibrated the spread (config.calibrate_variance).
+        self.register_buffer("spread_scale", torch.ones((), dtype=train_X.dtype))
         self.eval()
 
     def _apply(self, fn, *args: Any, **kwargs: Any) -> MentoringEnsemble:
@@ -122,8 +125,9 @@ class MentoringEnsemble(EnsembleModel):
         r"""Model inputs from a BoTorch ``SupervisedDataset``; Ax calls this.
 
         The configuration comes from ``config`` (a ``MentoringConfig`` or a dict of its
-        fields), ``preset`` (``"paper"`` or ``"fast"``) and any ``MentoringConfig`` field given
-        directly (applied last), so Ax's ``model_options`` can be plain JSON such as
+        fields), ``preset`` (``"paper"``, ``"fast"`` or ``"surrogate"``) and any
+        ``MentoringConfig`` field given directly (applied last), so Ax's ``model_options`` can
+        be plain JSON such as
         ``{"preset": "fast", "n_proxies": 5}``. Every other keyword argument is ignored.
         """
         inputs: dict[str, Any] = {"train_X": training_data.X, "train_Y": training_data.Y}
@@ -163,7 +167,8 @@ class MentoringEnsemble(EnsembleModel):
         r"""No-op, see ``_set_transformed_inputs``."""
 
     def forward(self, X: Tensor) -> Tensor:
-        r"""Every proxy's prediction.
+        r"""Every proxy's prediction; with ``config.calibrate_variance`` the members' spread
+        around their mean is scaled by the fitted ``spread_scale`` (the mean is unchanged).
 
         Args:
             X: A ``batch_shape x q x d``-dim tensor of (input-transformed) designs.
@@ -175,6 +180,9 @@ class MentoringEnsemble(EnsembleModel):
         batch, q, d = X.shape[:-2], X.shape[-2], X.shape[-1]
         Z = self.standardize_X(X).reshape(-1, d)
         f = mlp_forward(self.proxy_params(), Z, self.config.activation)  # M x (b*q)
+        if self.config.calibrate_variance:
+            centre = f.mean(dim=0, keepdim=True)
+            f = centre + self.spread_scale * (f - centre)
         values = self.unstandardize_y(f).reshape(self.n_proxies, *batch, q)
         return values.movedim(0, -2).unsqueeze(-1)
 

@@ -14,8 +14,10 @@ Requires the optional extra: ``pip install "botorch-mentor[rna]"`` (PyPI ``vienn
 
 from __future__ import annotations
 
+import atexit
+import multiprocessing
 import os
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -23,14 +25,17 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from botorch_mentor._duplex_worker import duplex_energies
 from botorch_mentor.tasks.base import OfflineTask
 
 RNA_TOKENS = "ACGU"
 """Token order of RNA designs: A=0, C=1, G=2, U=3."""
 RNA_COMPLEMENT = {"A": "U", "C": "G", "G": "C", "U": "A"}
-PARALLEL_MIN_DESIGNS = 512
-"""Batches at least this large are folded on several threads (``duplexfold`` releases the
-GIL and keeps its work arrays per thread; batched == one by one is tested)."""
+PARALLEL_MIN_DESIGNS = 4096
+"""Batches at least this large are folded in worker processes (ViennaRNA's Python binding
+holds the GIL, so threads do not help); smaller ones in this process. Batched == one by one
+is tested."""
+_POOLS: dict[int, ProcessPoolExecutor] = {}
 RNA_TASK_SIZES = {"rna14": 14, "rna20": 20, "rna40": 40}
 """Registered RNA binding tasks: name -> design length."""
 RNA_TASK_ROWS = 10_000
@@ -86,34 +91,52 @@ def reverse_complement(sequence: str) -> str:
         raise ValueError(f"not an RNA letter: {error.args[0]!r} (use A, C, G, U).") from None
 
 
+def _pool(workers: int) -> ProcessPoolExecutor:
+    r"""A process pool kept for the life of this process ("spawn": safe after torch started
+    its threads; the workers import ViennaRNA only)."""
+    if workers not in _POOLS:
+        context = multiprocessing.get_context("spawn")
+        _POOLS[workers] = ProcessPoolExecutor(workers, mp_context=context)
+    return _POOLS[workers]
+
+
+@atexit.register
+def _close_pools() -> None:
+    for pool in _POOLS.values():
+        pool.shutdown(cancel_futures=True)
+    _POOLS.clear()
+
+
 class DuplexOracle:
     r"""``-min(0, dG)`` of the duplex of each design with ``target``, in kcal/mol.
 
     Calling it with an ``n x L`` integer tensor returns an ``n``-dim float64 tensor. Batches of
-    ``PARALLEL_MIN_DESIGNS`` or more are split over ``threads`` threads (default: every CPU).
+    ``PARALLEL_MIN_DESIGNS`` or more are split over ``workers`` processes (default: every
+    CPU), started once and reused.
     """
 
-    def __init__(self, target: str, threads: int | None = None) -> None:
-        self.rna = _require_vienna()
+    def __init__(self, target: str, workers: int | None = None) -> None:
+        _require_vienna()
         rna_to_tokens([target])  # alphabet check
         self.target = target
-        self.threads = threads or os.cpu_count() or 1
+        self.workers = workers or os.cpu_count() or 1
+
+    def __getstate__(self) -> dict:  # picklable (Ray ships tasks with their oracle)
+        return {"target": self.target, "workers": self.workers}
+
+    def __setstate__(self, state: dict) -> None:
+        self.target, self.workers = state["target"], state["workers"]
 
     def energies(self, sequences: list[str]) -> np.ndarray:
         r"""Duplex free energies (kcal/mol) of ``sequences`` with the target."""
-        fold, target = self.rna.duplexfold, self.target
-
-        def chunk(part: list[str]) -> list[float]:
-            return [fold(s, target).energy for s in part]
-
-        if len(sequences) < PARALLEL_MIN_DESIGNS or self.threads == 1:
-            return np.asarray(chunk(sequences), dtype=np.float64)
-        parts = [sequences[i :: self.threads] for i in range(self.threads)]
-        with ThreadPoolExecutor(self.threads) as pool:
-            results = list(pool.map(chunk, parts))
+        if len(sequences) < PARALLEL_MIN_DESIGNS or self.workers == 1:
+            return np.asarray(duplex_energies(self.target, sequences), dtype=np.float64)
+        chunks = 4 * self.workers
+        parts = [sequences[i::chunks] for i in range(chunks)]
+        results = _pool(self.workers).map(duplex_energies, [self.target] * chunks, parts)
         out = np.empty(len(sequences), dtype=np.float64)
         for i, values in enumerate(results):
-            out[i :: self.threads] = values
+            out[i::chunks] = values
         return out
 
     def score_sequences(self, sequences: list[str]) -> np.ndarray:

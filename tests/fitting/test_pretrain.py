@@ -127,3 +127,23 @@ def test_fit_stores_the_selected_pearson_and_pretrained_weights():
         rows = again.val_index[e]
         r = _np_pearson(predictions[e, rows], latent_y[rows])
         assert r == pytest.approx(model.val_pearson[e].item(), rel=1e-9)
+
+
+def test_bootstrap_trains_each_proxy_on_its_own_resample():
+    Z, y = _data()
+    M, epochs = 3, 6
+    config = MentoringConfig.fast(n_proxies=M, hidden_sizes=(12, 12), pretrain_epochs=epochs,
+                                  batch_size=10_000, pretrain_lr=0.05, bootstrap=True)
+    init = init_params(M, 3, (12, 12), generator=torch.Generator().manual_seed(0),
+                       dtype=torch.float64)
+    result = pretrain_proxies(init, Z, y, config, generator=make_generator(0, "cpu"))
+    for e in range(M):
+        rows = result.train_index[e]
+        held_out = set(result.val_index[e].tolist())
+        assert len(rows) == 81 and not held_out & set(rows.tolist())
+        assert len(set(rows.tolist())) < 81  # drawn with replacement: repeats
+        module = _module_from(init, e)
+        state, _, history = _train_alone(module, Z, y, rows, result.val_index[e], epochs, 0.05)
+        np.testing.assert_allclose(result.history[:, e].numpy(), history, rtol=1e-7, atol=1e-9)
+    assert not torch.equal(result.train_index[0].sort().values,
+                           result.train_index[1].sort().values)

@@ -19,7 +19,6 @@ from botorch_mentor import MentoringConfig
 from botorch_mentor.mentoring import grouped_pair_indices, mentoring_step, pair_indices
 from botorch_mentor.nn import expand_members, init_params
 
-
 ACTIVATION = {"relu": torch.relu, "tanh": torch.tanh}
 
 

@@ -53,10 +53,17 @@ def test_unfavourable_duplex_scores_zero():
 
 def test_batched_oracle_equals_one_by_one():
     rng = np.random.default_rng(5)
-    tokens = torch.as_tensor(rng.integers(0, 4, size=(700, 12)))  # above the threaded size
-    oracle = DuplexOracle("GGACUUCAGCUA", threads=3)
+    from botorch_mentor.tasks.rna import PARALLEL_MIN_DESIGNS
+
+    n = PARALLEL_MIN_DESIGNS + 7  # folded in worker processes
+    tokens = torch.as_tensor(rng.integers(0, 4, size=(n, 12)))
+    oracle = DuplexOracle("GGACUUCAGCUA", workers=2)
     batched = oracle(tokens)
-    one_by_one = torch.cat([oracle(tokens[i : i + 1]) for i in range(tokens.shape[0])])
+    import RNA
+
+    sequences = tokens_to_rna(tokens.numpy())
+    one_by_one = torch.tensor([-min(0.0, RNA.duplexfold(s, "GGACUUCAGCUA").energy)
+                               for s in sequences], dtype=torch.float64)
     torch.testing.assert_close(batched, one_by_one, rtol=0, atol=0)
 
 
