@@ -51,6 +51,17 @@ def uniform_hartmann_quantile(q: float, n: int = 200_000) -> float:
     return float(torch.quantile(-HARTMANN(X), q))
 
 
+def uniform_tfbind_mean_quantile(k: int, q: float, draws: int = 100_000) -> float:
+    """The ``q`` quantile of the mean true score of ``k`` uniformly random 8-mers (Monte
+    Carlo over the exact table): the bar ``k`` random proposals clear with probability
+    ``1 - q``."""
+    task = tfbind8()
+    g = torch.Generator().manual_seed(321)
+    tokens = torch.randint(0, 4, (draws * k, 8), generator=g)
+    means = task.score(tokens).reshape(draws, k).mean(-1)
+    return float(torch.quantile(means, q))
+
+
 def hartmann_client(objective: str = "f") -> Client:
     client = Client()
     client.configure_experiment(parameters=[

