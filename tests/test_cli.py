@@ -108,7 +108,7 @@ def test_cuda_request_without_cuda(capsys):
     assert "CUDA" in capsys.readouterr().err
 
 
-def test_ray_flag_without_ray_says_how_to_install(monkeypatch, capsys):
+def test_ray_flag_without_ray_says_how_to_install(monkeypatch, capsys, tmp_path):
     import builtins
 
     real_import = builtins.__import__
@@ -119,7 +119,8 @@ def test_ray_flag_without_ray_says_how_to_install(monkeypatch, capsys):
         return real_import(name, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "__import__", no_ray)
-    assert main(["benchmark", "--ray", "--seeds", "1", "--methods", "grad"]) == 2
+    assert main(["benchmark", "--ray", "--seeds", "1", "--methods", "grad",
+                 "--output", str(tmp_path)]) == 2
     assert "pip install 'botorch-mentor[ray]'" in capsys.readouterr().err
 
 

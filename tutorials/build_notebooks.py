@@ -110,7 +110,8 @@ proxies' spread (`std_activity`), whether it is already in the table, and its ra
                     sequence_column="sequence", alphabet="dna")
 print("best in data:", round(proposals.attrs["best_in_data"], 2), "measured,",
       round(proposals.attrs["predicted_best_in_data"], 2), "predicted")
-print(*proposals.attrs["notes"], sep="\n")
+for note in proposals.attrs["notes"]:
+    print("note:", note)
 proposals["true_matches"] = [sum(a == b for a, b in zip(s, motif)) for s in proposals.sequence]
 print(proposals.head(10))
 assert proposals.true_matches.max() > frame.activity.max().round()"""),

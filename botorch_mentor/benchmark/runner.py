@@ -142,14 +142,25 @@ def _check_settings(output: Path, task: OfflineTask, identity: dict) -> None:
         )
 
 
+_MISSING = object()
+
+
 def _differences(old: dict, new: dict, prefix: str = "") -> list[tuple[str, object, object]]:
+    r"""``(field, old value, new value)`` for every setting that differs. A config field the
+    old folder did not record (added in a later version) counts as equal when the new value is
+    that field's default, which by design reproduces the earlier behaviour."""
+    defaults = MentoringConfig().to_dict()
     out = []
     for key in sorted(set(old) | set(new)):
-        a, b = old.get(key), new.get(key)
+        a, b = old.get(key, _MISSING), new.get(key, _MISSING)
         if isinstance(a, dict) and isinstance(b, dict):
             out += _differences(a, b, f"{prefix}{key}.")
+        elif a is _MISSING and prefix == "config." and b == defaults.get(key, _MISSING):
+            continue
         elif a != b:
-            out.append((f"{prefix}{key}".removeprefix("config."), a, b))
+            name = f"{prefix}{key}".removeprefix("config.")
+            out.append((name, "not recorded" if a is _MISSING else a,
+                        "not set" if b is _MISSING else b))
     return out
 
 

@@ -131,3 +131,17 @@ def test_every_method_has_its_own_plot_style():
     styles = [method_style(i) for i in range(40)]
     assert len(set(styles)) == 40
     assert len(set(styles[:11])) == 11 and len({s[0] for s in styles[:10]}) == 10
+
+
+def test_a_new_config_field_at_its_default_does_not_invalidate_old_records(small_task, tmp_path):
+    run_benchmark(small_task, methods=["grad-mean"], seeds=1, config_changes=TINY,
+                  output=tmp_path)
+    path = tmp_path / "settings.json"
+    saved = json.loads(path.read_text())
+    del saved["hartmann6"]["config"]["bootstrap"]  # as written before the field existed
+    path.write_text(json.dumps(saved))
+    assert len(run_benchmark(small_task, methods=["grad-mean"], seeds=1, config_changes=TINY,
+                             output=tmp_path)) == 1
+    with pytest.raises(ValueError, match="bootstrap: 'not recorded' there, True now"):
+        run_benchmark(small_task, methods=["grad-mean"], seeds=1,
+                      config_changes={**TINY, "bootstrap": True}, output=tmp_path)
