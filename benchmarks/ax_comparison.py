@@ -58,6 +58,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--batch", type=int, default=4)
     parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--first-seed", type=int, default=0,
+                        help="loop seeds first-seed .. first-seed + seeds - 1")
     parser.add_argument("--rows", type=int, default=300,
                         help="attached TFBind8 rows in the loop (the GP's cost grows as n^3)")
     args = parser.parse_args()
@@ -143,7 +145,7 @@ def closed_loop(args: argparse.Namespace) -> None:
         "tri-mentoring generator": lambda: bmax.mentoring_generation_strategy(preset="fast"),
     }
     results: dict = {}
-    for seed in range(args.seeds):
+    for seed in range(args.first_seed, args.first_seed + args.seeds):
         for problem, (frame, objective, make_client, value) in _problems(
                 seed, args.rows).items():
             for name, make_strategy in strategies.items():

@@ -8,7 +8,8 @@ ranges to the unit cube) under the key ``TriMentoring``, reachable through the
 ``gen(n)`` fits nothing new: it starts from the best observed arms, runs ``optimize_designs``
 on the fitted ensemble, rounds the designs through Ax's transforms (integers, one-hot
 choices), clips them to the bounds and returns the ``n`` best distinct designs that are
-neither observed nor pending.
+neither observed nor pending. When the ascents keep landing on observed designs (a small
+table, later rounds of a loop), it widens the search by perturbing the best ascended designs.
 """
 
 from __future__ import annotations
@@ -41,7 +42,13 @@ from botorch_mentor.optim.ascent import optimize_designs
 MIN_POOL = 16
 """Arms the ascent starts from at least (the best observed ones)."""
 MAX_ATTEMPTS = 4
-"""Ascents from ever larger pools (and new seeds) before giving up on finding n new designs."""
+"""Ascents from ever larger pools (and new seeds) before widening the search by perturbation."""
+PERTURBATION_SCALES = (0.25, 0.5, 1.0, 2.0, 4.0)
+"""Latent noise scales (z-units) of the last resort: when every ascent lands on observed or
+pending designs (a small table, later rounds of a loop), the best ascended designs are
+perturbed, rounded and ranked by the ensemble, ever wider until n new designs are found."""
+PERTURBATIONS = 256
+"""Perturbed designs drawn per scale."""
 DUPLICATE_TOLERANCE = 1e-8
 """Designs closer than this (max-norm, transformed space) count as the same design."""
 ONE_HOT_MARKER = "_OH_PARAM_"
@@ -136,6 +143,18 @@ class MentoringGenerator(TorchGenerator):
                     break
             if len(chosen) == n:
                 break
+        for scale in PERTURBATION_SCALES:
+            if len(chosen) == n:
+                break
+            designs, scores = self._perturbed(sign, scale, bounds, torch_opt_config)
+            for candidate, score in zip(designs, scores):
+                reference = torch.cat(seen + ([torch.stack(chosen)] if chosen else []))
+                if (reference - candidate).abs().amax(dim=-1).min() < DUPLICATE_TOLERANCE:
+                    continue
+                chosen.append(candidate)
+                chosen_scores.append(score)
+                if len(chosen) == n:
+                    break
         if not chosen:
             raise UnsupportedError(
                 "the tri-mentoring generator found no design that is not already observed or "
@@ -163,6 +182,24 @@ class MentoringGenerator(TorchGenerator):
             order = scores.argsort(descending=True)
             self._cache[key] = (designs[order], scores[order])
         return self._cache[key]
+
+    def _perturbed(
+        self, sign: float, scale: float, bounds: Tensor, config: TorchOptConfig
+    ) -> tuple[Tensor, Tensor]:
+        r"""``PERTURBATIONS`` rounded designs drawn around the last ascent's best designs
+        (Gaussian, ``scale`` z-units in the model's latent space), best predicted first."""
+        model = self._model(sign)
+        last = self._cache[(sign, *max(k[1:] for k in self._cache if k[0] == sign))]
+        centres = model.to_latent(last[0][:16])
+        generator = torch.Generator().manual_seed(self.seed + int(1000 * scale))
+        picks = torch.randint(centres.shape[0], (PERTURBATIONS,), generator=generator)
+        noise = torch.randn(PERTURBATIONS, centres.shape[-1], generator=generator,
+                            dtype=centres.dtype).to(centres.device)
+        designs = _round(model.from_latent(centres[picks] + scale * noise), bounds, config)
+        with torch.no_grad():
+            scores = model.posterior(designs.unsqueeze(-2)).mean.reshape(-1)
+        order = scores.argsort(descending=True)
+        return designs[order], scores[order]
 
     def _get_state(self) -> dict[str, Any]:
         return {}

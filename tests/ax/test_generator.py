@@ -148,3 +148,31 @@ def test_integer_and_float_ranges_are_honoured():
     for parameters in trials.values():
         assert isinstance(parameters["k"], int) and 0 <= parameters["k"] <= 10
         assert -2.0 <= parameters["a"] <= 2.0
+
+
+def test_small_spaces_are_searched_until_every_design_is_proposed():
+    """Eight possible designs, five attached: the ascents land on attached designs, so the
+    generator widens its search by perturbation and still finds the three new ones; with all
+    eight observed it says the space is exhausted."""
+    import itertools
+
+    import pandas as pd
+    from ax.api.client import Client
+    from ax.api.configs import ChoiceParameterConfig
+
+    designs = list(itertools.product("ab", repeat=3))
+    frame = pd.DataFrame(designs, columns=["u", "v", "w"]).assign(
+        y=[sum(c == "b" for c in d) + 0.1 * i for i, d in enumerate(designs)])
+    attached = frame.iloc[[0, 1, 2, 4, 7]]
+    client = Client()
+    client.configure_experiment(parameters=[
+        ChoiceParameterConfig(name=c, parameter_type="str", values=["a", "b"], is_ordered=False)
+        for c in "uvw"])
+    client.configure_optimization(objective="y")
+    attach_dataset(client, pd.concat([attached] * 10, ignore_index=True), "y")
+    client.set_generation_strategy(mentoring_generation_strategy(**SMALL))
+    trials = client.get_next_trials(max_trials=3)
+    proposed = {tuple(p[c] for c in "uvw") for p in trials.values()}
+    assert proposed == {designs[i] for i in (3, 5, 6)}
+    with pytest.raises(UnsupportedError, match="exhausted"):
+        client.get_next_trials(max_trials=1)
