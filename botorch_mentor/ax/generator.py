@@ -130,31 +130,19 @@ class MentoringGenerator(TorchGenerator):
         chosen: list[Tensor] = []
         chosen_scores: list[Tensor] = []
         n_train = model.train_X.shape[0]
-        for attempt in range(MAX_ATTEMPTS):
-            pool = min(n_train, max(n, MIN_POOL) * 2**attempt)
-            designs, scores = self._proposals(sign, pool, attempt, bounds, torch_opt_config)
-            for candidate, score in zip(designs, scores):
-                reference = torch.cat(seen + ([torch.stack(chosen)] if chosen else []))
-                if (reference - candidate).abs().amax(dim=-1).min() < DUPLICATE_TOLERANCE:
-                    continue
-                chosen.append(candidate)
-                chosen_scores.append(score)
-                if len(chosen) == n:
-                    break
+        sources = [
+            (lambda a=attempt: self._proposals(
+                sign, min(n_train, max(n, MIN_POOL) * 2**a), a, bounds, torch_opt_config))
+            for attempt in range(MAX_ATTEMPTS)
+        ] + [
+            (lambda c=scale: self._perturbed(sign, c, bounds, torch_opt_config))
+            for scale in PERTURBATION_SCALES
+        ]
+        for source in sources:  # ascents from ever larger pools, then ever wider perturbations
             if len(chosen) == n:
                 break
-        for scale in PERTURBATION_SCALES:
-            if len(chosen) == n:
-                break
-            designs, scores = self._perturbed(sign, scale, bounds, torch_opt_config)
-            for candidate, score in zip(designs, scores):
-                reference = torch.cat(seen + ([torch.stack(chosen)] if chosen else []))
-                if (reference - candidate).abs().amax(dim=-1).min() < DUPLICATE_TOLERANCE:
-                    continue
-                chosen.append(candidate)
-                chosen_scores.append(score)
-                if len(chosen) == n:
-                    break
+            designs, scores = source()
+            _take_new(designs, scores, seen, chosen, chosen_scores, n)
         if not chosen:
             raise UnsupportedError(
                 "the tri-mentoring generator found no design that is not already observed or "
@@ -203,6 +191,22 @@ class MentoringGenerator(TorchGenerator):
 
     def _get_state(self) -> dict[str, Any]:
         return {}
+
+
+def _take_new(
+    designs: Tensor, scores: Tensor, seen: list[Tensor], chosen: list[Tensor],
+    chosen_scores: list[Tensor], n: int,
+) -> None:
+    r"""Append to ``chosen`` (in order) the designs that are neither in ``seen`` nor already
+    chosen, until ``n`` are chosen."""
+    for candidate, score in zip(designs, scores):
+        if len(chosen) == n:
+            return
+        reference = torch.cat(seen + ([torch.stack(chosen)] if chosen else []))
+        if (reference - candidate).abs().amax(dim=-1).min() < DUPLICATE_TOLERANCE:
+            continue
+        chosen.append(candidate)
+        chosen_scores.append(score)
 
 
 def _objective_sign(config: TorchOptConfig) -> float:
