@@ -65,7 +65,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="number of seeds, run as 0..N-1 (default 3; the field reports 8)")
     bench.add_argument("--preset", default="fast", choices=PRESETS,
                        help="fast: width 64, 20 epochs (CPU); paper: width 2048, 200 epochs "
-                            "(GPU). Default fast")
+                            "(GPU); surrogate: fast with 5 bootstrapped proxies and a "
+                            "calibrated spread. Default fast")
     bench.add_argument("--device", default="cpu", help="cpu (default) or cuda")
     bench.add_argument("--output", default="results",
                        help="folder of records, tables and plots (default results/); a rerun "
@@ -104,7 +105,7 @@ def _parser() -> argparse.ArgumentParser:
                            "range per column (default), 'none' leaves them free, or LOW:HIGH "
                            "per design column, comma-separated")
     prop.add_argument("--preset", default="fast", choices=PRESETS,
-                      help="fast (default, CPU) or paper (GPU)")
+                      help="fast (default, CPU), paper (GPU) or surrogate")
     prop.add_argument("--mode", default="per_candidate", choices=["per_candidate", "shared"],
                       help="per_candidate: each design mentors its own proxies (the paper, "
                            "default); shared: one ensemble for all (faster)")
