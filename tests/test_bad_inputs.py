@@ -16,6 +16,7 @@ from botorch_mentor import (
     optimize_designs,
 )
 from botorch_mentor.propose import propose
+from botorch_mentor.tables import design_codec, read_design_table
 from botorch_mentor.tasks import OfflineTask
 from tests.conftest import quadratic_data, tiny_config
 
@@ -29,6 +30,20 @@ def _model(**kwargs):
 def _ascent(fitted, **kwargs):
     kwargs = {"X_start": fitted.train_X[:3], **kwargs}
     return optimize_designs(fitted, **kwargs)
+
+
+def _file(content: bytes) -> str:
+    """A throw-away file holding ``content``."""
+    import tempfile
+
+    handle = tempfile.NamedTemporaryFile("wb", suffix=".csv", delete=False)
+    handle.write(content)
+    handle.close()
+    return handle.name
+
+
+def _sequences(*rows: str) -> pd.DataFrame:
+    return pd.DataFrame({"s": list(rows), "y": np.arange(len(rows), dtype=float)})
 
 
 def _frame(**columns):
@@ -123,6 +138,39 @@ TABLE_CASES = [
      "design column 'a'"),
     ("propose mixed columns", lambda: propose(_frame(s="AC"), "y"), ValueError, "sequence column"),
     ("propose bad n", lambda: propose(_frame(), "y", n=0), ValueError, "n must be"),
+    # the user's route: tables and files
+    ("letter outside the alphabet",
+     lambda: design_codec(_sequences("ACGT", "ACGN", "TTGA"), "y", alphabet="dna"), ValueError,
+     "letter 'N' at data row 2, column 's', position 4 is not in the alphabet ACGT"),
+    ("lowercase row", lambda: design_codec(_sequences("ACGT", "acgt", "TTGA"), "y"), ValueError,
+     "letter 'a' at data row 2, column 's' belongs to no known alphabet"),
+    ("stray letter in nucleotides",
+     lambda: design_codec(_sequences(*["ACGTACGT"] * 9, "ACGTACGN"), "y"), ValueError,
+     "looks like nucleotides .* letter 'N' at data row 10, position 8"),
+    ("ambiguous alphabet", lambda: design_codec(_sequences("ACG", "GCA", "CAG"), "y"),
+     ValueError, r"fit several alphabets \(dna, rna, protein\); pass --alphabet"),
+    ("unknown alphabet spec", lambda: design_codec(_sequences("AC", "CA"), "y", alphabet="A"),
+     ValueError, "alphabet 'A' must be one of dna, rna, protein or at least two distinct"),
+    ("ragged sequences", lambda: design_codec(_sequences("ACGT", "ACG", "TTGA"), "y"),
+     ValueError, "data row 2 has 3 letters, most rows have 4"),
+    ("id column next to sequences",
+     lambda: design_codec(_sequences("ACGT", "TTGA").assign(id=["a", "b"]), "y"), ValueError,
+     "--sequence-column .* --design-columns"),
+    ("named design column missing",
+     lambda: design_codec(_sequences("ACGT", "TTGA"), "y", sequence_column="seq"), ValueError,
+     "design column 'seq' is not in the table"),
+    ("too few rows to propose",
+     lambda: propose(_sequences(*["ACGT", "TTGA", "GGCA", "CCAT"] * 2), "y"), ValueError,
+     "the table has 8 rows, too few: .* at least 15 rows are needed"),
+    ("empty file", lambda: read_design_table(_file(b"")), ValueError, "is empty"),
+    ("header-only file", lambda: read_design_table(_file(b"s,y\n")), ValueError,
+     r"has a header \(s, y\) but no data rows"),
+    ("binary file", lambda: read_design_table(_file(b"PK\x03\x04\x00\x00")), ValueError,
+     "is binary \\(byte 4 is NUL\\)"),
+    ("prose file", lambda: read_design_table(_file(b"Dear colleague\nhere, as promised, data\n")),
+     ValueError, "data row 1 has 3 comma-separated fields, the header has 1"),
+    ("not UTF-8", lambda: read_design_table(_file(b"s,y\n\xff\xfe,1\n")), ValueError,
+     "not UTF-8 text"),
 ]
 
 
