@@ -25,13 +25,14 @@ from botorch_mentor import (
     fit_mentoring_ensemble,
     optimize_designs,
 )
+from botorch_mentor.benchmark.estimate import proxy_parameters
 from botorch_mentor.tasks import tfbind8
 
 
 def outer_flops(n_networks: int, rows: int, d: int, width: int) -> float:
-    r"""Forward + backward FLOPs of one outer-loss pass (2 per multiply-add; backward 2x)."""
-    macs = rows * (d * width + width * width + width)
-    return 3 * 2 * n_networks * macs
+    r"""Forward + backward FLOPs of one outer-loss pass: 6 per weight and row (2 per
+    multiply-add, backward 2x), as the CLI's cost estimate counts them."""
+    return 6.0 * n_networks * rows * proxy_parameters(d, (width, width))
 
 
 def sync(device: str) -> None:

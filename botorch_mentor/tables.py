@@ -56,11 +56,8 @@ def read_design_table(path: str | os.PathLike) -> pd.DataFrame:
         head.decode("utf-8")
     except UnicodeDecodeError as error:
         if error.start < len(head) - 4:  # not merely a character cut at the 64 KB boundary
-            raise ValueError(
-                f"data file {path} is not UTF-8 text (undecodable byte at offset "
-                f"{error.start}); save the table as a UTF-8 CSV."
-            ) from None
-    _check_field_counts(path)
+            raise _not_utf8(path, error) from None
+    _check_field_counts(path)  # also decodes the whole file: pandas meets only valid UTF-8
     try:
         frame = pd.read_csv(path)
     except pd.errors.EmptyDataError:
@@ -71,17 +68,19 @@ def read_design_table(path: str | os.PathLike) -> pd.DataFrame:
             f"data file {path} is not a well-formed CSV table ({detail}); every line needs "
             "the same number of comma-separated fields as the header."
         ) from None
-    except UnicodeDecodeError as error:
-        raise ValueError(
-            f"data file {path} is not UTF-8 text (undecodable byte at offset {error.start}); "
-            "save the table as a UTF-8 CSV."
-        ) from None
     if len(frame) == 0:
         raise ValueError(
             f"data file {path} has a header ({', '.join(map(str, frame.columns))}) but no data "
             "rows."
         )
     return frame
+
+
+def _not_utf8(path: Path, error: UnicodeDecodeError) -> ValueError:
+    return ValueError(
+        f"data file {path} is not UTF-8 text (undecodable byte at offset {error.start}); save "
+        "the table as a UTF-8 CSV."
+    )
 
 
 def _check_field_counts(path: Path) -> None:
@@ -101,10 +100,7 @@ def _check_field_counts(path: Path) -> None:
                         f"{len(header or [])}."
                     )
     except UnicodeDecodeError as error:
-        raise ValueError(
-            f"data file {path} is not UTF-8 text (undecodable byte at offset {error.start}); "
-            "save the table as a UTF-8 CSV."
-        ) from None
+        raise _not_utf8(path, error) from None
     except csv.Error as error:
         raise ValueError(f"data file {path} is not a well-formed CSV table ({error}).") from None
 
