@@ -23,6 +23,8 @@ MAX_NEIGHBOURS = 256
 Mode = Literal["per_candidate", "shared"]
 Activation = Literal["relu", "silu", "softplus", "tanh"]
 InitialProxies = Literal["pretrained", "fitted"]
+OuterPrecision = Literal["full", "bfloat16"]
+Strength = Literal["raw", "scale_free"]
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,14 @@ class MentoringConfig:
     """alpha: step size of the inner (soft-label) step and of the mentoring SGD step."""
     soft_label_lr: float = 0.1
     """gamma: step size of the outer soft-label update."""
+    strength: Strength = "raw"
+    """How ``inner_lr`` is read. ``"raw"`` (the paper): alpha is the step size in weight
+    space, whose effect grows with the proxies' width and weight scale. ``"scale_free"``:
+    each network's alpha is ``function_step / kappa``, with ``kappa`` its tangent-kernel scale
+    on the current pairs (mean ``||grad d_m||^2``), so one step moves the pair differences by
+    the same amount at any width and pretraining (README: "Mentoring strength")."""
+    function_step: float = 1e-3
+    """With ``strength="scale_free"``: ``alpha * kappa``, the step in function space."""
     voting: bool = True
     """Majority voting of pairwise labels; False uses the mean-ensemble ranking (ablation)."""
     soft_labels: bool = True
@@ -74,6 +84,10 @@ class MentoringConfig:
     """Rows of the static data in the outer loss; None uses the whole dataset (the paper)."""
     max_memory_gb: float = 8.0
     """Memory budget of one outer-loss pass; the data is processed in chunks that fit it."""
+    outer_precision: OuterPrecision = "full"
+    """``"bfloat16"`` runs the outer-loss pass over the static data (nearly all of a
+    mentoring step's arithmetic) in bfloat16, accumulating its gradient in the model's dtype;
+    votes, pair differences and the ascent stay in the model's dtype. ``"full"``: no cast."""
 
     # --- fit-time mentoring (for acquisition functions) ----------------------------------
     fit_mentoring_rounds: int = 20
@@ -135,7 +149,10 @@ class MentoringConfig:
         _check_int(self, "seed", minimum=0)
         if self.outer_batch_size is not None:
             _check_int(self, "outer_batch_size", minimum=1)
-        for name in ("pretrain_lr", "inner_lr", "soft_label_lr", "ascent_lr", "max_memory_gb"):
+        if self.strength not in ("raw", "scale_free"):
+            raise ValueError(f"strength must be 'raw' or 'scale_free', got {self.strength!r}.")
+        for name in ("pretrain_lr", "inner_lr", "soft_label_lr", "ascent_lr", "max_memory_gb",
+                     "function_step"):
             _check_float(self, name, positive=True)
         _check_float(self, "noise_std", positive=True)
         if not 0.0 < float(self.val_fraction) < 1.0:
@@ -145,6 +162,10 @@ class MentoringConfig:
         for name in ("voting", "soft_labels", "bootstrap", "calibrate_variance"):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}.")
+        if self.outer_precision not in ("full", "bfloat16"):
+            raise ValueError(
+                f"outer_precision must be 'full' or 'bfloat16', got {self.outer_precision!r}."
+            )
         if self.mode not in ("per_candidate", "shared"):
             raise ValueError(f"mode must be 'per_candidate' or 'shared', got {self.mode!r}.")
         if self.initial_proxies not in ("pretrained", "fitted"):

@@ -14,6 +14,7 @@ import torch
 from torch import Tensor
 
 from botorch_mentor.config import MentoringConfig
+from botorch_mentor.mentoring.diagnostics import tangent_kernel_scale
 from botorch_mentor.mentoring.pairwise import disagreement_mask, majority_vote, pairwise_labels
 from botorch_mentor.mentoring.soft_labels import (
     mentoring_set_sizes,
@@ -62,31 +63,87 @@ def outer_chunk_rows(
     return rows
 
 
+MIN_GPU_CHUNK_ROWS = 8192
+"""On GPUs, networks are processed in blocks small enough that a chunk holds at least this
+many rows of data (or all of them): every chunk re-reads each network's weights and adds to
+its gradient, so short chunks of many networks are bound by that traffic, not by the math."""
+
+
+def outer_plan(
+    n_members: int,
+    n_rows: int,
+    hidden_sizes: tuple[int, ...],
+    dtype: torch.dtype,
+    max_memory_gb: float,
+    device: torch.device | str = "cpu",
+) -> tuple[int, int]:
+    r"""``(member_block, chunk_rows)`` of the outer-loss pass over ``n_rows`` rows.
+
+    On CPUs all networks go together and ``chunk_rows`` is ``outer_chunk_rows``. On other
+    devices, when all networks and rows do not fit ``max_memory_gb`` at once, the networks
+    are split into blocks so that each chunk still holds ``min(n_rows, MIN_GPU_CHUNK_ROWS)``
+    rows; ``member_block * chunk_rows`` rows always fit the budget.
+    """
+    rows = outer_chunk_rows(n_members, hidden_sizes, dtype, max_memory_gb, device)
+    if torch.device(device).type == "cpu" or rows >= min(n_rows, MIN_GPU_CHUNK_ROWS):
+        return n_members, rows
+    itemsize = torch.empty((), dtype=dtype).element_size()
+    bytes_per_member_row = 4 * sum(hidden_sizes) * itemsize
+    budget = max_memory_gb * 2**30
+    target = min(n_rows, MIN_GPU_CHUNK_ROWS)
+    block = int(min(n_members, max(1, budget // (target * bytes_per_member_row))))
+    rows = int(max(1, budget // (block * bytes_per_member_row)))
+    chunks = -(-n_rows // rows)
+    return block, -(-n_rows // chunks)  # equal chunks, none of them a short remainder
+
+
 def outer_loss_gradient(
-    params: Params, data_X: Tensor, data_y: Tensor, activation: str, chunk_rows: int
+    params: Params,
+    data_X: Tensor,
+    data_y: Tensor,
+    activation: str,
+    chunk_rows: int,
+    member_block: int | None = None,
+    compute_dtype: torch.dtype | None = None,
 ) -> Params:
     r"""``grad_theta L_out`` with ``L_out = mean_n (f_theta(x_n) - y_n)^2``, for every network.
 
-    The data is processed in chunks of ``chunk_rows`` rows, accumulating the gradient, so the
-    memory needed is bounded whatever the dataset size.
+    The data is processed in chunks of ``chunk_rows`` rows (and the networks in blocks of
+    ``member_block``), accumulating the gradient, so the memory needed is bounded whatever
+    the dataset size and the number of networks.
 
     Args:
         params: ``Params`` of ``E`` networks.
         data_X: An ``N x d``-dim tensor of (z-scored) designs that every network sees.
         data_y: An ``N``-dim tensor of (z-scored) scores.
+        activation: The networks' hidden activation.
+        chunk_rows: Rows per chunk.
+        member_block: Networks per block; default all ``E``.
+        compute_dtype: Run the passes in this dtype (e.g. ``torch.bfloat16``: weights and
+            data are cast once per block) while the gradient is accumulated in the
+            parameters' dtype; default the parameters' dtype.
 
     Returns:
-        ``Params``-shaped gradients, one per network.
+        ``Params``-shaped gradients, one per network, in the parameters' dtype.
     """
-    n_rows = data_X.shape[0]
-    total: list[Tensor] | None = None
-    for start in range(0, n_rows, chunk_rows):
-        grads = squared_error_gradient(
-            params, data_X[start : start + chunk_rows], data_y[start : start + chunk_rows],
-            1.0 / n_rows, activation,
+    n_rows, n_members = data_X.shape[0], params[0].shape[0]
+    member_block = n_members if member_block is None else member_block
+    total = [torch.zeros_like(p) for p in params]
+    cast = compute_dtype is not None and compute_dtype != params[0].dtype
+    X_c = data_X.to(compute_dtype) if cast else data_X
+    y_c = data_y.to(compute_dtype) if cast else data_y
+    for first in range(0, n_members, member_block):
+        block = slice(first, first + member_block)
+        block_params = tuple(
+            p[block].to(compute_dtype) if cast else p[block] for p in params
         )
-        total = list(grads) if total is None else [t.add_(g) for t, g in zip(total, grads)]
-    assert total is not None
+        for start in range(0, n_rows, chunk_rows):
+            rows = slice(start, start + chunk_rows)
+            grads = squared_error_gradient(
+                block_params, X_c[rows], y_c[rows], 1.0 / n_rows, activation
+            )
+            for t, g in zip(total, grads):
+                t[block].add_(g)
     return tuple(total)
 
 
@@ -134,22 +191,32 @@ def mentoring_step(
     hard = hard.to(f.dtype)
     diffs_value = diffs.detach()
 
+    if config.strength == "scale_free":  # alpha_e = function_step / kappa_e, per network
+        kappa = tangent_kernel_scale(params, points, pairs, M, act)
+        alpha = (config.function_step / kappa.clamp_min(torch.finfo(kappa.dtype).tiny))
+        alpha = alpha.view(-1, 1, 1)  # broadcasts over every weight and bias of a network
+
     # Step 5: one differentiable inner step, the outer loss on the data, one soft-label step.
     targets = hard
     if config.soft_labels:
         coef = pairwise_loss_coefficients(diffs_value, hard, mask)
         inner = torch.autograd.grad(diffs, leaves, grad_outputs=coef, retain_graph=True)
         theta_prime = tuple(p.detach() - alpha * g for p, g in zip(params, inner))
-        chunk = outer_chunk_rows(
-            n_groups * M, config.hidden_sizes, data_X.dtype, config.max_memory_gb, data_X.device
+        block, chunk = outer_plan(
+            n_groups * M, data_X.shape[0], config.hidden_sizes, data_X.dtype,
+            config.max_memory_gb, data_X.device,
         )
-        outer = outer_loss_gradient(theta_prime, data_X, data_y, act, chunk)
+        compute = torch.bfloat16 if config.outer_precision == "bfloat16" else None
+        outer = outer_loss_gradient(theta_prime, data_X, data_y, act, chunk, block, compute)
         _, jvp_f = torch.func.jvp(
             lambda *q: mlp_forward(q, members_X, act),
             tuple(p.detach() for p in params),
             outer,
         )
-        hypergradient = soft_label_hypergradient(jvp_f[:, a] - jvp_f[:, b], mask, alpha)
+        del inner, theta_prime, outer  # each as large as the weights of all E networks
+        hypergradient = soft_label_hypergradient(
+            jvp_f[:, a] - jvp_f[:, b], mask, alpha[:, 0] if isinstance(alpha, Tensor) else alpha
+        )
         targets = update_soft_labels(hard, hypergradient, config.soft_label_lr, mask)
 
     # Step 6: one SGD step on the real weights with the (soft) labels.

@@ -20,7 +20,7 @@ from torch import Tensor
 from botorch_mentor.config import MentoringConfig
 from botorch_mentor.mentoring.neighbourhood import sample_neighbourhood
 from botorch_mentor.mentoring.pairwise import grouped_pair_indices, pair_indices
-from botorch_mentor.mentoring.step import mentoring_step
+from botorch_mentor.mentoring.step import MentoringStats, mentoring_step
 from botorch_mentor.models.ensemble import MentoringEnsemble
 from botorch_mentor.nn.batched_mlp import Params, expand_members, mlp_forward
 from botorch_mentor.random import make_generator, select_rows
@@ -29,6 +29,28 @@ from botorch_mentor.validation import check_design_tensor
 Objective = Literal["mean", "min", "single"]
 NeighbourhoodSampler = Callable[[Tensor, int], Tensor]
 """``sampler(centres, step) -> points``: ``C x d`` latent centres to ``C x K x d`` points."""
+
+
+@dataclass
+class AscentStep:
+    r"""One step of ``optimize_designs``, handed to its ``observer`` (``C`` candidates, ``G``
+    groups: ``C`` per candidate, 1 shared; latent, z-scored design space)."""
+
+    step: int
+    params_before: Params
+    """The proxies before this step's mentoring (``G * M`` networks, group-major)."""
+    params_after: Params
+    """The proxies the design step ascended (after mentoring)."""
+    points: Tensor | None
+    """``G x Kg x d``: the neighbourhoods mentored on (None without mentoring)."""
+    pairs: tuple[Tensor, Tensor]
+    """The pair indices into each group's points."""
+    designs_before: Tensor
+    """``C x d``: the designs before the design step."""
+    designs_after: Tensor
+    """``C x d``: the designs after it."""
+    stats: MentoringStats | None
+    """The mentoring step's statistics (None without mentoring)."""
 
 
 @dataclass
@@ -69,6 +91,7 @@ def optimize_designs(
     config: MentoringConfig | None = None,
     bounds: Tensor | None = None,
     progress: bool = False,
+    observer: Callable[[AscentStep], None] | None = None,
 ) -> DesignResult:
     r"""Ascend ``X_start`` on the (mentored) ensemble.
 
@@ -91,6 +114,9 @@ def optimize_designs(
         bounds: Optional ``2 x d`` box in the original design space; ``X_start`` must lie in
             it and every step is projected back into it (projected gradient ascent).
         progress: Show a progress bar.
+        observer: Called after every step with an ``AscentStep`` (for diagnostics such as
+            ``botorch_mentor.mentoring.diagnostics.diagnose_step``); it must not modify
+            the tensors it is handed.
 
     Returns:
         A ``DesignResult``.
@@ -127,6 +153,7 @@ def optimize_designs(
 
         iterator = tqdm(iterator, desc=f"ascent ({mode if mentoring else 'plain'})", leave=False)
     for step in iterator:
+        params_before, points, stats = params, None, None
         if mentoring:
             centres = Z.detach()
             if neighbourhood_sampler is None:
@@ -153,6 +180,12 @@ def optimize_designs(
                 Z.copy_(torch.minimum(torch.maximum(Z, latent_bounds[0]), latent_bounds[1]))
         trajectory.append(score.detach())
         designs.append(Z.detach().clone())
+        if observer is not None:
+            observer(AscentStep(
+                step=step, params_before=params_before, params_after=params, points=points,
+                pairs=pairs, designs_before=designs[-2], designs_after=designs[-1],
+                stats=stats,
+            ))
 
     with torch.no_grad():
         final_Z = Z.detach()
