@@ -1,7 +1,8 @@
 r"""The mentoring step of parallel-mentoring, as small pure functions on tensors.
 
 ``neighbourhood`` (step 1), ``pairwise`` (labels, voting, mentoring sets: steps 2-4),
-``soft_labels`` (loss and closed-form hypergradient: step 5) and ``step`` (steps 2-6 composed).
+``soft_labels`` (loss and closed-form hypergradient: step 5), ``step`` (steps 2-6 composed) and
+``diagnostics`` (tangent-kernel scale of a step, and what one step did).
 """
 
 from botorch_mentor.mentoring.neighbourhood import sample_neighbourhood
@@ -24,10 +25,23 @@ from botorch_mentor.mentoring.step import (
     mentoring_step,
     outer_chunk_rows,
     outer_loss_gradient,
+    outer_plan,
+)
+from botorch_mentor.mentoring.diagnostics import (
+    StepDiagnostics,
+    diagnose_step,
+    pair_gradient_sq_norms,
+    tangent_kernel_gram,
+    tangent_kernel_scale,
 )
 
 __all__ = [
     "MentoringStats",
+    "StepDiagnostics",
+    "diagnose_step",
+    "pair_gradient_sq_norms",
+    "tangent_kernel_gram",
+    "tangent_kernel_scale",
     "disagreement_mask",
     "grouped_pair_indices",
     "majority_vote",
@@ -35,6 +49,7 @@ __all__ = [
     "mentoring_step",
     "outer_chunk_rows",
     "outer_loss_gradient",
+    "outer_plan",
     "pair_indices",
     "pairwise_labels",
     "pairwise_loss",

@@ -10,9 +10,12 @@ from botorch_mentor.mentoring import (
     grouped_pair_indices,
     majority_vote,
     outer_chunk_rows,
+    outer_loss_gradient,
+    outer_plan,
     pair_indices,
     sample_neighbourhood,
 )
+from botorch_mentor.nn import init_params
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
@@ -70,3 +73,39 @@ def test_outer_chunk_rows(members, hidden, dtype, gb, device, expected):
 
 def test_outer_chunk_rows_defaults_to_the_cpu():
     assert outer_chunk_rows(6, (64, 64), torch.float32, 8.0) == 4096
+
+
+@pytest.mark.parametrize(
+    "members, rows, gb, expected",
+    [
+        (384, 32898, 8.0, (16, 6580)),  # paper trial: 24 blocks of 16 networks, 5 equal chunks
+        (3, 32898, 8.0, (3, 43690)),  # everything fits: one block, one chunk
+        (384, 1000, 8.0, (131, 1000)),  # short data: 8 GiB / (1000 rows x 64 KiB) networks
+        (384, 32898, 0.001, (1, 16)),  # a tiny budget still makes progress
+    ],
+)
+def test_outer_plan_on_gpus(members, rows, gb, expected):
+    block, chunk = outer_plan(members, rows, (2048, 2048), torch.float32, gb, "cuda")
+    assert (block, chunk) == expected
+    bytes_per_row = 4 * 4096 * 4
+    assert block * chunk * bytes_per_row <= max(gb * 2**30, bytes_per_row * 16)
+
+
+def test_outer_plan_on_cpus_keeps_every_network_together():
+    assert outer_plan(384, 32898, (2048, 2048), torch.float32, 8.0, "cpu") == (384, 64)
+
+
+def test_blocked_and_bfloat16_outer_gradients():
+    g = torch.Generator().manual_seed(0)
+    params = init_params(6, 5, (16, 16), generator=g, dtype=torch.float64)
+    X = torch.randn(50, 5, generator=g, dtype=torch.float64)
+    y = torch.randn(50, generator=g, dtype=torch.float64)
+    whole = outer_loss_gradient(params, X, y, "relu", 50)
+    blocked = outer_loss_gradient(params, X, y, "relu", 7, member_block=4)
+    for w, b in zip(whole, blocked):
+        torch.testing.assert_close(b, w, rtol=1e-12, atol=1e-14)
+    low = outer_loss_gradient(params, X, y, "relu", 7, 4, compute_dtype=torch.bfloat16)
+    for w, b in zip(whole, low):
+        assert b.dtype == torch.float64  # accumulated in the parameters' dtype
+        assert float((b - w).norm() / w.norm()) < 0.05  # bfloat16 keeps ~3 digits
+        assert not torch.equal(b, w)  # and really ran in bfloat16

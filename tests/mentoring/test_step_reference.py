@@ -229,3 +229,42 @@ def test_smooth_activation_step_matches_reference():
                 _assert_close(got, want)
         _assert_close(stats.label_shift[grp], torch.tensor(shifts, dtype=torch.float64))
     assert float(stats.disagreement.sum()) > 0
+
+
+def _reference_kernel_scale(weights, points, pairs, activation="relu"):
+    """Mean over the pairs of ||grad_theta (f(x_a) - f(x_b))||^2, one autograd call per pair."""
+    theta = [w.clone().requires_grad_(True) for w in weights]
+    total = 0.0
+    for a, b in pairs:
+        f = _proxy(theta, points, activation)
+        grads = torch.autograd.grad(f[a] - f[b], theta)
+        total += sum(float(g.square().sum()) for g in grads)
+    return total / len(pairs)
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+@pytest.mark.parametrize("soft_labels", [True, False])
+def test_scale_free_step_is_the_raw_step_with_alpha_over_kappa(activation, soft_labels):
+    """``strength="scale_free"`` gives network e the raw step of size function_step / kappa_e,
+    kappa_e computed here pair by pair with autograd (no tangent-kernel identity)."""
+    M, K, n_groups, function_step = 3, 6, 3, 0.3
+    params, points, data_X, data_y = _problem(M, n_groups, K, seed=11)
+    config = _config(M, K, True, soft_labels, activation).replace(
+        strength="scale_free", function_step=function_step
+    )
+    mentored, stats = mentoring_step(params, points, pair_indices(K), M, data_X, data_y, config)
+    pairs = list(itertools.combinations(range(K), 2))
+    moved = 0
+    for grp in range(n_groups):
+        members = [_split(params, grp * M + i) for i in range(M)]
+        for i in range(M):
+            kappa = _reference_kernel_scale(members[i], points[grp], pairs, activation)
+            expected, _, shifts, _ = _reference_group(
+                members, points[grp], pairs, data_X, data_y, function_step / kappa, GAMMA,
+                True, soft_labels, activation,
+            )
+            for got, want in zip(_split(mentored, grp * M + i), expected[i]):
+                _assert_close(got, want)
+            _assert_close(stats.label_shift[grp, i], torch.tensor(shifts[i], dtype=torch.float64))
+            moved += any(not torch.equal(g, w) for g, w in zip(expected[i], members[i]))
+    assert moved > 0  # some proxies were outvoted and mentored
