@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 PRESETS = ("fast", "paper", "surrogate")
+"""Names accepted by ``MentoringConfig.from_preset``."""
+
 PAPER_KERNEL_SCALE = 53.7
 """Median tangent-kernel scale ``kappa`` (mean ``||grad_theta d_m||^2`` over a neighbourhood's
 pairs) of the paper's proxies (width 2048, 200 epochs of Adam at lr 0.1) at the 128 starting
 designs of TFBind8, measured on an H100 on 2026-11-27 (10th-90th percentile 18-166)."""
-"""Names accepted by ``MentoringConfig.from_preset``."""
 
 MAX_NEIGHBOURS = 256
 """Largest K accepted: K(K-1)/2 pairs are compared per candidate and proxy at every step."""

@@ -28,6 +28,9 @@ class MethodOutput:
     predicted_trajectory: Tensor | None = None
     """``(T + 1)``: mean predicted score along the ascent, original units."""
     diagnostics: dict[str, float] = field(default_factory=dict)
+    predictions: Tensor | None = None
+    """``C``: what the method's own objective predicts at its final designs, original units
+    (the mentored ensemble for mentoring methods); None: the fitted ensemble's mean."""
 
 
 MethodFn = Callable[..., MethodOutput]
@@ -77,6 +80,7 @@ def run_ascent(
         design_trajectory=result.design_trajectory,
         predicted_trajectory=result.trajectory.mean(dim=-1),
         diagnostics=diagnostics,
+        predictions=result.predictions,
     )
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 COLUMNS = ("task", "method", "seed", "score_100th", "score_50th", "raw_100th", "raw_50th",
            "best_visible", "fit_seconds", "method_seconds", "disagreement", "label_shift",
-           "mentoring_change")
+           "mentoring_change", "overestimation", "spearman")
 
 
 def _mean_std(values: list[float]) -> tuple[float, float]:
@@ -29,8 +29,9 @@ def aggregate(records: list[dict]) -> list[dict]:
     for (task, method), group in groups.items():
         row: dict = {"task": task, "method": method, "seeds": len(group)}
         for key in ("score_100th", "score_50th", "method_seconds", "disagreement",
-                    "label_shift", "mentoring_change"):
-            values = [r[key] for r in group if r.get(key) is not None]
+                    "label_shift", "mentoring_change", "overestimation", "spearman"):
+            values = [r[key] for r in group
+                      if r.get(key) is not None and not math.isnan(r[key])]
             if values:
                 row[f"{key}_mean"], row[f"{key}_std"] = _mean_std(values)
         row["best_visible"] = group[0]["best_visible"]
@@ -41,20 +42,21 @@ def aggregate(records: list[dict]) -> list[dict]:
 def markdown_table(rows: list[dict]) -> str:
     r"""The field's table: normalized 100th / 50th percentile, mean +- std over seeds."""
     lines = [
-        "| task | method | seeds | 100th pct | 50th pct | s / run | disagree | label shift "
-        "| mentoring change |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| task | method | seeds | 100th pct | 50th pct | overestimation | Spearman | s / run "
+        "| disagree | label shift | mentoring change |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     seen_tasks = set()
     for row in rows:
         if row["task"] not in seen_tasks:
             seen_tasks.add(row["task"])
             lines.append(f"| {row['task']} | best visible design | - | "
-                         f"{row['best_visible']:.3f} | - | - | - | - | - |")
+                         f"{row['best_visible']:.3f} | - | - | - | - | - | - | - |")
 
         lines.append(
             f"| {row['task']} | {row['method']} | {row['seeds']} | {_cell(row, 'score_100th')} | "
-            f"{_cell(row, 'score_50th')} | {row['method_seconds_mean']:.1f} | "
+            f"{_cell(row, 'score_50th')} | {_cell(row, 'overestimation', 2)} | "
+            f"{_cell(row, 'spearman', 2)} | {row['method_seconds_mean']:.1f} | "
             f"{_small(row, 'disagreement')}"
             f" | {_small(row, 'label_shift')} | {_small(row, 'mentoring_change')} |"
         )

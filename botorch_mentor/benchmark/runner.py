@@ -14,6 +14,7 @@ the fields that differ), so records never mix.
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
 from collections.abc import Iterable, Iterator
@@ -205,6 +206,9 @@ def _run_seed(
         started = time.perf_counter()
         output = METHODS[method](model, X_start, config, progress=settings.progress)
         method_seconds = time.perf_counter() - started
+        if output.predictions is None:
+            with torch.no_grad():
+                output.predictions = model.posterior(output.designs).mean.squeeze(-1)
         record = _score_record(task, method, seed, settings.preset, output, best_visible)
         record.update(fit_seconds=fit_seconds, method_seconds=method_seconds)
         yield record
@@ -309,6 +313,26 @@ def run_benchmark(
     return records
 
 
+def spearman(a: torch.Tensor, b: torch.Tensor) -> float:
+    r"""Spearman rank correlation of two ``n``-dim tensors (average ranks for ties); NaN when
+    either is constant."""
+    ra, rb = _average_ranks(a), _average_ranks(b)
+    ra, rb = ra - ra.mean(), rb - rb.mean()
+    denominator = float(ra.norm() * rb.norm())
+    return float((ra * rb).sum()) / denominator if denominator > 0 else math.nan
+
+
+def _average_ranks(values: torch.Tensor) -> torch.Tensor:
+    order = values.argsort()
+    ranks = torch.empty_like(values, dtype=torch.float64)
+    ranks[order] = torch.arange(values.numel(), dtype=torch.float64)
+    unique, inverse = values.unique(return_inverse=True)
+    sums = torch.zeros(unique.numel(), dtype=torch.float64).index_add_(0, inverse, ranks)
+    counts = torch.zeros(unique.numel(), dtype=torch.float64).index_add_(
+        0, inverse, torch.ones_like(ranks))
+    return (sums / counts)[inverse]
+
+
 def _score_record(task, method, seed, preset, output, best_visible) -> dict:
     designs = task.decode(output.designs.detach().cpu().to(torch.float64))
     scores = task.score(designs)
@@ -326,6 +350,10 @@ def _score_record(task, method, seed, preset, output, best_visible) -> dict:
         "normalized_scores": [round(float(v), 6) for v in normalized],
         **output.diagnostics,
     }
+    if output.predictions is not None:
+        predicted = task.normalize(output.predictions.detach().cpu().to(torch.float64))
+        record["overestimation"] = float((predicted.flatten() - normalized.flatten()).mean())
+        record["spearman"] = spearman(predicted.flatten(), normalized.flatten())
     if output.design_trajectory is not None:
         trajectory = output.design_trajectory.detach().cpu().to(torch.float64)
         steps = trajectory.shape[0]

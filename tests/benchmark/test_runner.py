@@ -1,4 +1,5 @@
 import json
+import math
 
 import pytest
 
@@ -25,7 +26,15 @@ def test_every_method_runs_end_to_end(small_task, tmp_path):
         assert r["fit_seconds"] > 0 and r["method_seconds"] >= 0
     mentored = [r for r in records if r["method"].startswith("tri-mentoring")]
     assert all("disagreement" in r and "mentoring_change" in r for r in mentored)
+    for r in records:
+        # Predicted minus true normalized score of the written designs, and their ranks.
+        assert math.isfinite(r["overestimation"]) and -1.0 <= r["spearman"] <= 1.0
+        if "trajectory_predicted" in r:  # gradient methods: the objective's own prediction
+            true_mean = sum(r["normalized_scores"]) / len(r["normalized_scores"])
+            assert r["overestimation"] == pytest.approx(
+                r["trajectory_predicted"][-1] - true_mean, abs=2e-6)  # scores kept to 6 digits
     paths = write_results(records, tmp_path)
+    assert "overestimation" in paths["md"].read_text()
     assert {"json", "csv", "md"} <= set(paths)
     assert "best visible design" in paths["md"].read_text()
     assert len(json.loads(paths["json"].read_text())["records"]) == len(METHODS)
@@ -145,3 +154,17 @@ def test_a_new_config_field_at_its_default_does_not_invalidate_old_records(small
     with pytest.raises(ValueError, match="bootstrap: 'not recorded' there, True now"):
         run_benchmark(small_task, methods=["grad-mean"], seeds=1,
                       config_changes={**TINY, "bootstrap": True}, output=tmp_path)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_spearman_matches_scipy_with_ties(seed):
+    import torch
+    from scipy.stats import spearmanr
+
+    from botorch_mentor.benchmark.runner import spearman
+
+    g = torch.Generator().manual_seed(seed)
+    a = torch.randint(0, 6, (40,), generator=g).double()  # many ties
+    b = a + torch.randn(40, generator=g, dtype=torch.float64) * 2
+    assert spearman(a, b) == pytest.approx(spearmanr(a.numpy(), b.numpy()).statistic, abs=1e-12)
+    assert math.isnan(spearman(torch.ones(5), b[:5]))
