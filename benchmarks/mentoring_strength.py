@@ -72,12 +72,16 @@ def main() -> None:
     print("\nspread across widths (max / min):")
     for strength in ("raw", "scale_free"):
         chosen = [r for r in rows if r["strength"] == strength]
-        spread = {k: max(r[k] for r in chosen) / max(min(r[k] for r in chosen), 1e-30)
-                  for k in KEYS[:3]}
-        print(f"  {strength:10s} " + "  ".join(f"{k} {v:.1f}x" for k, v in spread.items()))
+        spread = {k: _spread([r[k] for r in chosen]) for k in KEYS[:3]}
+        print(f"  {strength:10s} " + "  ".join(f"{k} {v}" for k, v in spread.items()))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "strength.json").write_text(json.dumps(rows, indent=1))
+
+
+def _spread(values: list[float]) -> str:
+    low, high = min(values), max(values)
+    return f"{high / low:.1f}x" if low > 0 else "inf (a width where it is 0)"
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ Activation = Literal["relu", "silu", "softplus", "tanh"]
 InitialProxies = Literal["pretrained", "fitted"]
 OuterPrecision = Literal["full", "bfloat16"]
 Strength = Literal["raw", "scale_free"]
+PretrainLoss = Literal["mse", "listnet"]
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,10 @@ class MentoringConfig:
     """Initial Adam learning rate of pretraining."""
     batch_size: int = 128
     """Mini-batch size of pretraining."""
+    pretrain_loss: PretrainLoss = "mse"
+    """``"mse"`` (the paper) or ``"listnet"``: a listwise ranking loss per mini-batch (Tan et
+    al., ICLR 2025). ListNet proxies rank but their values have no score scale, so their
+    predictions and spread are not calibrated scores (no ``calibrate_variance`` fixes that)."""
     val_fraction: float = 0.1
     """Fraction of rows held out per proxy; the epoch with the best validation Pearson wins."""
     bootstrap: bool = False
@@ -65,6 +70,8 @@ class MentoringConfig:
     on their own held-out rows are calibrated (not in the paper; for surrogate use)."""
 
     # --- mentoring -----------------------------------------------------------------------
+    mentoring_steps: int = 1
+    """Mentoring steps per design step (the paper: 1), each on a fresh neighbourhood."""
     n_neighbours: int = 10
     """K: neighbourhood samples around each point; K(K-1)/2 pairs are compared."""
     noise_std: float = 0.1
@@ -150,6 +157,11 @@ class MentoringConfig:
                 stacklevel=3,
             )
         _check_int(self, "fit_mentoring_rounds", minimum=0)
+        _check_int(self, "mentoring_steps", minimum=1)
+        if self.pretrain_loss not in ("mse", "listnet"):
+            raise ValueError(
+                f"pretrain_loss must be 'mse' or 'listnet', got {self.pretrain_loss!r}."
+            )
         _check_int(self, "fit_anchors", minimum=1)
         _check_int(self, "n_candidates", minimum=1)
         _check_int(self, "ascent_steps", minimum=0)

@@ -61,6 +61,8 @@ def test_frozen():
         ("outer_precision", "float16"),
         ("strength", "calibrated"),
         ("function_step", 0.0),
+        ("mentoring_steps", 0),
+        ("pretrain_loss", "ranknet"),
         ("fit_mentoring_rounds", -1),
         ("mode", "batched"),
         ("initial_proxies", "random"),

@@ -107,6 +107,10 @@ METHODS: dict[str, MethodFn] = {
         True, changes=(("mode", "per_candidate"), ("voting", False))),
     "tri-mentoring-no-soft-labels": AscentMethod(
         True, changes=(("mode", "per_candidate"), ("soft_labels", False))),
+    "tri-mentoring-scale-free": AscentMethod(
+        True, changes=(("mode", "per_candidate"), ("strength", "scale_free"))),
+    "tri-mentoring-3-steps": AscentMethod(
+        True, changes=(("mode", "per_candidate"), ("mentoring_steps", 3))),
     "grad": AscentMethod(False, "single"),
     "grad-mean": AscentMethod(False, "mean"),
     "grad-min": AscentMethod(False, "min"),

@@ -3,7 +3,8 @@ r"""Pretraining of all proxies at once (the paper's proxies: Chen et al., NeurIP
 Each proxy has its own random 90/10 train/validation split and its own shuffling (and, with
 ``config.bootstrap``, its own resample of the training rows drawn with replacement); all are
 trained in one batched network with Adam (learning rate ``pretrain_lr`` on a per-epoch cosine
-schedule), mini-batches of ``batch_size``, MSE on z-scored scores, and each keeps the weights
+schedule), mini-batches of ``batch_size``, MSE on z-scored scores (or the ListNet ranking
+loss, ``config.pretrain_loss``), and each keeps the weights
 of its epoch with the best validation Pearson correlation. Adam acts element-wise and the
 networks share no weights, so this equals training the proxies one after another.
 """
@@ -40,6 +41,26 @@ def pearson(predictions: Tensor, targets: Tensor) -> Tensor:
 def cosine_lr(base_lr: float, epoch: int, n_epochs: int) -> float:
     r"""``base_lr * (1 + cos(pi * epoch / n_epochs)) / 2``."""
     return base_lr * (1.0 + math.cos(math.pi * epoch / n_epochs)) / 2.0
+
+
+def batch_loss(predictions: Tensor, targets: Tensor, loss: str) -> Tensor:
+    r"""The pretraining loss of a mini-batch, summed over the proxies.
+
+    ``"mse"``: mean squared error (the paper). ``"listnet"``: the ListNet top-one loss (Cao et
+    al., ICML 2007), ``-sum_i softmax(y)_i log softmax(f)_i`` over the batch, which trains
+    rankings rather than values (Tan et al., ICLR 2025, found it helps offline MBO).
+
+    Args:
+        predictions: An ``M x B``-dim tensor.
+        targets: An ``M x B``-dim tensor of (z-scored) scores.
+
+    Returns:
+        A scalar tensor.
+    """
+    if loss == "listnet":
+        log_q = torch.log_softmax(predictions, dim=-1)
+        return -(torch.softmax(targets, dim=-1) * log_q).sum()
+    return (predictions - targets).square().mean(dim=1).sum()
 
 
 @dataclass
@@ -113,7 +134,7 @@ def pretrain_proxies(
             for start in range(0, n_train, config.batch_size):
                 idx = epoch_idx[:, start : start + config.batch_size]
                 f = mlp_forward(leaves, Z[idx], config.activation)
-                loss = (f - y[idx]).square().mean(dim=1).sum()
+                loss = batch_loss(f, y[idx], config.pretrain_loss)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 optimizer.step()

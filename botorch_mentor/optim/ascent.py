@@ -155,18 +155,29 @@ def optimize_designs(
     for step in iterator:
         params_before, points, stats = params, None, None
         if mentoring:
-            centres = Z.detach()
-            if neighbourhood_sampler is None:
-                points = sample_neighbourhood(
-                    centres, config.n_neighbours, config.noise_std, generator
+            shifts, outvoted = [], []
+            for _ in range(config.mentoring_steps):
+                centres = Z.detach()
+                if neighbourhood_sampler is None:
+                    points = sample_neighbourhood(
+                        centres, config.n_neighbours, config.noise_std, generator
+                    )
+                else:
+                    points = neighbourhood_sampler(centres, step)
+                if not per_candidate:
+                    points = points.reshape(1, -1, Z.shape[-1])
+                outer_X, outer_y = select_rows(
+                    data_X, data_y, config.outer_batch_size, generator
                 )
-            else:
-                points = neighbourhood_sampler(centres, step)
-            if not per_candidate:
-                points = points.reshape(1, -1, Z.shape[-1])
-            outer_X, outer_y = select_rows(data_X, data_y, config.outer_batch_size, generator)
-            params, stats = mentoring_step(
-                params, points, pairs, M, outer_X, outer_y, config
+                params, stats = mentoring_step(
+                    params, points, pairs, M, outer_X, outer_y, config
+                )
+                shifts.append(stats.label_shift)
+                outvoted.append(stats.disagreement)
+            # Several mentoring steps per design step: their mean statistics.
+            stats = MentoringStats(
+                disagreement=torch.stack(outvoted).mean(dim=0),
+                label_shift=torch.stack(shifts).mean(dim=0),
             )
             disagreement.append(stats.disagreement)
             label_shift.append(stats.label_shift)

@@ -56,6 +56,8 @@ EXPECTED_SWITCHES = {
     "tri-mentoring-shared": (True, "mean", "shared", True, True),
     "tri-mentoring-no-voting": (True, "mean", "per_candidate", False, True),
     "tri-mentoring-no-soft-labels": (True, "mean", "per_candidate", True, False),
+    "tri-mentoring-scale-free": (True, "mean", "per_candidate", True, True),
+    "tri-mentoring-3-steps": (True, "mean", "per_candidate", True, True),
     "grad": (False, "single", None, None, None),
     "grad-mean": (False, "mean", None, None, None),
     "grad-min": (False, "min", None, None, None),
@@ -86,6 +88,8 @@ def test_method_names_set_their_switches(name, monkeypatch, fitted_model):
     if want_mentoring:
         assert (config.mode, config.voting, config.soft_labels) == (
             want_mode, want_voting, want_soft)
+        assert config.strength == ("scale_free" if name.endswith("scale-free") else "raw")
+        assert config.mentoring_steps == (3 if name.endswith("3-steps") else 1)
 
 
 def test_every_method_is_in_the_table():

@@ -44,14 +44,25 @@ def _np_pearson(a, b):
     return float(np.corrcoef(np.asarray(a), np.asarray(b))[0, 1])
 
 
-def _train_alone(module, Z, y, train_rows, val_rows, epochs, lr):
+def _listnet(f, y):
+    """ListNet top-one cross-entropy, written out: -sum_i P_y(i) log P_f(i)."""
+    p_y = torch.exp(y) / torch.exp(y).sum()
+    log_p_f = f - torch.log(torch.exp(f).sum())
+    return -(p_y * log_p_f).sum()
+
+
+def _train_alone(module, Z, y, train_rows, val_rows, epochs, lr, loss_name="mse"):
     """Full-batch Adam with the cosine schedule; keep the best-validation-Pearson epoch."""
     optimizer = torch.optim.Adam(module.parameters(), lr=lr)
     best_r, best_state, history = -math.inf, None, []
     for epoch in range(epochs):
         for group in optimizer.param_groups:
             group["lr"] = lr * (1 + math.cos(math.pi * epoch / epochs)) / 2
-        loss = (module(Z[train_rows]).squeeze(-1) - y[train_rows]).square().mean()
+        f = module(Z[train_rows]).squeeze(-1)
+        if loss_name == "listnet":
+            loss = _listnet(f, y[train_rows])
+        else:
+            loss = (f - y[train_rows]).square().mean()
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
@@ -64,11 +75,12 @@ def _train_alone(module, Z, y, train_rows, val_rows, epochs, lr):
     return best_state, best_r, history
 
 
-def test_batched_pretraining_equals_each_proxy_trained_alone():
+@pytest.mark.parametrize("loss_name", ["mse", "listnet"])
+def test_batched_pretraining_equals_each_proxy_trained_alone(loss_name):
     Z, y = _data()
     M, epochs = 3, 12
     config = MentoringConfig.fast(n_proxies=M, hidden_sizes=(12, 12), pretrain_epochs=epochs,
-                                  batch_size=10_000, pretrain_lr=0.05)
+                                  batch_size=10_000, pretrain_lr=0.05, pretrain_loss=loss_name)
     init = init_params(M, 3, (12, 12), generator=torch.Generator().manual_seed(0),
                        dtype=torch.float64)
     result = pretrain_proxies(init, Z, y, config, generator=make_generator(0, "cpu"))
@@ -79,7 +91,8 @@ def test_batched_pretraining_equals_each_proxy_trained_alone():
         train_rows = torch.tensor(sorted(set(range(90)) - set(val_rows.tolist())))
         assert len(train_rows) == 81  # 10 % held out, disjoint from training
         module = _module_from(init, e)
-        state, best_r, history = _train_alone(module, Z, y, train_rows, val_rows, epochs, 0.05)
+        state, best_r, history = _train_alone(module, Z, y, train_rows, val_rows, epochs, 0.05,
+                                              loss_name)
         np.testing.assert_allclose(result.history[:, e].numpy(), history, rtol=1e-7, atol=1e-9)
         assert result.val_pearson[e].item() == pytest.approx(best_r, rel=1e-7, abs=1e-9)
         selected = _module_from(result.params, e).state_dict()

@@ -70,3 +70,32 @@ def test_diagnostics_ignore_plain_ascent_and_refuse_shared_mode(fitted_model):
     with pytest.raises(ValueError, match="per-candidate"):
         optimize_designs(fitted_model, _start(fitted_model), steps=1, mode="shared",
                          observer=record)
+
+
+def test_several_mentoring_steps_per_design_step(fitted_model):
+    """``mentoring_steps=2`` mentors twice (each on a fresh neighbourhood) before the design
+    step: the proxies the design step ascends are two ``mentoring_step`` calls away."""
+    from botorch_mentor.mentoring import mentoring_step
+    from botorch_mentor.nn import expand_members
+
+    K = fitted_model.config.n_neighbours
+    draws = []
+
+    def sampler(centres, step):  # records what it hands out
+        offsets = torch.linspace(-0.5, 0.5, K, dtype=centres.dtype)
+        points = centres.unsqueeze(1) + offsets[None, :, None] * (1 + len(draws))
+        draws.append(points)
+        return points
+
+    start = _start(fitted_model, 4)
+    config = fitted_model.config.replace(mentoring_steps=2, inner_lr=0.05)
+    seen = []
+    optimize_designs(fitted_model, start, steps=1, observer=seen.append, config=config,
+                     neighbourhood_sampler=sampler)
+    assert len(draws) == 2 and not torch.equal(draws[0], draws[1])
+    data_X, data_y = fitted_model.latent_training_data()
+    params = expand_members(fitted_model.pretrained_params(), 4)
+    for points in draws:
+        params, _ = mentoring_step(params, points, pair_indices(K), 3, data_X, data_y, config)
+    for got, want in zip(seen[0].params_after, params):
+        torch.testing.assert_close(got, want)
