@@ -29,6 +29,7 @@ from pathlib import Path
 
 import torch
 
+from botorch_mentor.benchmark.estimate import proxy_parameters
 from botorch_mentor.config import MentoringConfig
 from botorch_mentor.fitting.fit import fit_mentoring_ensemble
 from botorch_mentor.mentoring.diagnostics import tangent_kernel_scale
@@ -38,7 +39,6 @@ from botorch_mentor.models.ensemble import MentoringEnsemble
 from botorch_mentor.nn.batched_mlp import expand_members
 from botorch_mentor.optim.ascent import optimize_designs
 from botorch_mentor.optim.diagnostics import MentoringDiagnostics
-from botorch_mentor.benchmark.estimate import proxy_parameters
 from botorch_mentor.tasks import tfbind8
 
 PRECISIONS = ("bf16", "tf32", "float32")

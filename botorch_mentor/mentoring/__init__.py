@@ -5,6 +5,13 @@ r"""The mentoring step of parallel-mentoring, as small pure functions on tensors
 ``diagnostics`` (tangent-kernel scale of a step, and what one step did).
 """
 
+from botorch_mentor.mentoring.diagnostics import (
+    StepDiagnostics,
+    diagnose_step,
+    pair_gradient_sq_norms,
+    tangent_kernel_gram,
+    tangent_kernel_scale,
+)
 from botorch_mentor.mentoring.neighbourhood import sample_neighbourhood
 from botorch_mentor.mentoring.pairwise import (
     disagreement_mask,
@@ -26,13 +33,6 @@ from botorch_mentor.mentoring.step import (
     outer_chunk_rows,
     outer_loss_gradient,
     outer_plan,
-)
-from botorch_mentor.mentoring.diagnostics import (
-    StepDiagnostics,
-    diagnose_step,
-    pair_gradient_sq_norms,
-    tangent_kernel_gram,
-    tangent_kernel_scale,
 )
 
 __all__ = [
