@@ -1,4 +1,10 @@
-r"""Non-gradient baselines on the mean proxy: batched CMA-ES and BoTorch BO with qLogEI.
+r"""Non-gradient baselines on the mean proxy: CMA-ES and BoTorch BO with qLogEI.
+
+CMA-ES uses pycma (Hansen et al., the method's reference implementation; the ``baselines``
+extra) for the update rule, with the proxy evaluations of all starting points' populations
+batched in one tensor call per generation. ``backend="batched"`` is this library's own
+vectorized update (no pycma needed, faster, same standard (mu/mu_w, lambda) rule, its own
+random draws); ``benchmarks/cma_backends.py`` compares the two.
 
 Both optimize the mean of the (un-mentored) proxies in the model's latent space, starting
 from the same designs as the gradient methods, as design-baselines does.
@@ -33,11 +39,22 @@ def _mean_proxy(model: MentoringEnsemble, config: MentoringConfig):
 
 @torch.no_grad()
 def cma_es_on_mean(
-    model: MentoringEnsemble, X_start: Tensor, config: MentoringConfig
+    model: MentoringEnsemble, X_start: Tensor, config: MentoringConfig,
+    backend: str = "pycma",
 ) -> Tensor:
-    r"""``C`` independent CMA-ES runs (Hansen's standard (mu/mu_w, lambda) update), one per
-    starting design, batched, for ``config.ascent_steps`` generations; returns the ``C x d``
-    final means in model space."""
+    r"""``C`` independent CMA-ES runs on the mean proxy, one per starting design, for
+    ``config.ascent_steps`` generations (population ``4 + floor(3 ln d)``, initial step
+    ``CMA_INITIAL_SIGMA`` in z-scored space); returns the ``C x d`` final means in model
+    space.
+
+    Args:
+        backend: ``"pycma"`` (the reference library's update; needs the ``baselines`` extra)
+            or ``"batched"`` (this library's vectorized update).
+    """
+    if backend == "pycma":
+        return _pycma_on_mean(model, X_start, config)
+    if backend != "batched":
+        raise ValueError(f"backend must be 'pycma' or 'batched', got {backend!r}.")
     f = _mean_proxy(model, config)
     m = model.to_latent(X_start)  # C x n
     C_, n = m.shape
@@ -82,6 +99,47 @@ def cma_es_on_mean(
         cov = 0.5 * (cov + cov.transpose(-1, -2))
         sigma = sigma * torch.exp((c_s / d_s) * (norm_ps / chi_n - 1))
     return model.from_latent(m)
+
+
+def _pycma_on_mean(
+    model: MentoringEnsemble, X_start: Tensor, config: MentoringConfig
+) -> Tensor:
+    try:
+        import cma
+    except ImportError:
+        raise ImportError(
+            "The cma-es baseline uses pycma, which is not installed: "
+            "pip install 'botorch-mentor[baselines]' (or pip install cma)."
+        ) from None
+    import numpy as np
+
+    f = _mean_proxy(model, config)
+    start = model.to_latent(X_start)
+    n_starts, n = start.shape
+    popsize = 4 + int(3 * math.log(n))
+    numpy_state = np.random.get_state()  # pycma draws from numpy's global generator
+    try:
+        strategies, streams = [], []
+        for c in range(n_starts):  # the constructor seeds numpy; keep each run's own stream
+            strategies.append(cma.CMAEvolutionStrategy(
+                start[c].detach().cpu().double().numpy(), CMA_INITIAL_SIGMA,
+                {"popsize": popsize, "seed": 1 + config.seed * n_starts + c, "verbose": -9},
+            ))
+            streams.append(np.random.get_state())
+        for _ in range(config.ascent_steps):
+            populations = []
+            for c, es in enumerate(strategies):
+                np.random.set_state(streams[c])
+                populations.append(es.ask())
+                streams[c] = np.random.get_state()
+            batch = torch.as_tensor(np.asarray(populations)).to(start)  # C x popsize x d
+            values = f(batch).double().cpu().numpy()  # one call for every population
+            for es, population, value in zip(strategies, populations, values):
+                es.tell(population, (-value).tolist())  # pycma minimizes
+        means = np.stack([es.mean for es in strategies])
+    finally:
+        np.random.set_state(numpy_state)
+    return model.from_latent(torch.as_tensor(means).to(start))
 
 
 def bo_qei_on_mean(

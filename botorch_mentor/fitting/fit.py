@@ -46,16 +46,19 @@ def fit_mentoring_ensemble(
     rounds = config.fit_mentoring_rounds if mentoring_rounds is None else mentoring_rounds
     if not isinstance(rounds, int) or isinstance(rounds, bool) or rounds < 0:
         raise ValueError(f"mentoring_rounds must be an integer >= 0, got {rounds!r}.")
-    generator = make_generator(config.seed, model.train_X.device)
+    device = model.train_X.device
     Z, y = model.latent_training_data()
     pretrained = pretrain_proxies(
-        model.pretrained_params(), Z, y, config, generator=generator, progress=progress
+        model.pretrained_params(), Z, y, config,
+        generator=make_generator(config.seed, device, "splits"), progress=progress,
     )
     params = pretrained.params
     model.set_pretrained_params(params)
     model.val_pearson.copy_(pretrained.val_pearson)
     if rounds > 0:
-        params = mentor_around_anchors(params, Z, y, config, rounds, generator)
+        params = mentor_around_anchors(
+            params, Z, y, config, rounds, make_generator(config.seed, device, "fit_mentoring")
+        )
     model.set_proxy_params(params)
     if config.calibrate_variance:
         scale = spread_scale(model.predict_latent(Z, params), y, pretrained.val_index)

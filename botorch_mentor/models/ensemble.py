@@ -28,6 +28,7 @@ from torch import Tensor
 
 from botorch_mentor.config import MentoringConfig
 from botorch_mentor.nn.batched_mlp import Params, init_params, mlp_forward
+from botorch_mentor.random import make_generator
 from botorch_mentor.validation import check_design_tensor, check_training_data
 
 
@@ -92,7 +93,7 @@ class MentoringEnsemble(EnsembleModel):
         self.register_buffer("x_std", x_std)
         self.register_buffer("y_mean", train_Y.mean())
         self.register_buffer("y_std", train_Y.std())
-        generator = torch.Generator().manual_seed(config.seed)
+        generator = make_generator(config.seed, "cpu", "init")
         params = init_params(
             config.n_proxies,
             train_X.shape[-1],

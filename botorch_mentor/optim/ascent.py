@@ -129,7 +129,8 @@ def optimize_designs(
     _check_arguments(model, X_start, steps, lr, mode, objective)
     latent_bounds = _latent_bounds(model, X_start, bounds)
 
-    generator = make_generator(seed, X_start.device)
+    generator = make_generator(seed, X_start.device, "neighbourhoods")
+    batch_generator = make_generator(seed, X_start.device, "outer_batches")
     data_X, data_y = model.latent_training_data()
     start_params = (
         model.pretrained_params() if config.initial_proxies == "pretrained"
@@ -167,7 +168,7 @@ def optimize_designs(
                 if not per_candidate:
                     points = points.reshape(1, -1, Z.shape[-1])
                 outer_X, outer_y = select_rows(
-                    data_X, data_y, config.outer_batch_size, generator
+                    data_X, data_y, config.outer_batch_size, batch_generator
                 )
                 params, stats = mentoring_step(
                     params, points, pairs, M, outer_X, outer_y, config

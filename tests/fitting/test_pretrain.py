@@ -134,7 +134,7 @@ def test_fit_stores_the_selected_pearson_and_pretrained_weights():
     # Check with the split the fit used, rebuilt from the seed by pretrain_proxies itself.
     again = pretrain_proxies(
         model.pretrained_params(), latent_Z, latent_y, config.replace(pretrain_epochs=1),
-        generator=make_generator(config.seed, "cpu"),
+        generator=make_generator(config.seed, "cpu", "splits"),
     )
     for e in range(3):
         rows = again.val_index[e]
