@@ -84,8 +84,9 @@ class MentoringConfig:
     """How ``inner_lr`` is read. ``"raw"`` (the paper): alpha is the step size in weight
     space, whose effect grows with the proxies' width and weight scale. ``"scale_free"``:
     each network's alpha is ``function_step / kappa``, with ``kappa`` its tangent-kernel scale
-    on the current pairs (mean ``||grad d_m||^2``), so one step moves the pair differences by
-    the same amount at any width and pretraining (README: "Mentoring strength")."""
+    on the current pairs (mean ``||grad d_m||^2``, at least 0.1 x the median over the step's
+    networks), so one step moves the pair differences by about the same amount at any width
+    and pretraining (README: "Mentoring strength")."""
     function_step: float = 1e-3 * PAPER_KERNEL_SCALE
     """With ``strength="scale_free"``: ``alpha * kappa``, the step in function space. The
     default is the paper's alpha times the paper proxies' kernel scale, so a scale-free step

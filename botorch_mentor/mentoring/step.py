@@ -147,6 +147,19 @@ def outer_loss_gradient(
     return tuple(total)
 
 
+KERNEL_FLOOR = 0.1
+"""A network's kappa counts as at least this fraction of the median kappa of the step's
+networks: a network whose pair differences are nearly flat (dead ReLUs, a plateau) would
+otherwise get a huge alpha and diverge."""
+
+
+def scale_free_kernel(kappa: Tensor) -> Tensor:
+    r"""``max(kappa_e, KERNEL_FLOOR * median(kappa))`` (and never 0): the kernel scale by
+    which the scale-free strength divides, per network (``E``)."""
+    floor = KERNEL_FLOOR * kappa.median()
+    return kappa.clamp_min(floor).clamp_min(torch.finfo(kappa.dtype).tiny)
+
+
 def mentoring_step(
     params: Params,
     points: Tensor,
@@ -192,9 +205,8 @@ def mentoring_step(
     diffs_value = diffs.detach()
 
     if config.strength == "scale_free":  # alpha_e = function_step / kappa_e, per network
-        kappa = tangent_kernel_scale(params, points, pairs, M, act)
-        alpha = (config.function_step / kappa.clamp_min(torch.finfo(kappa.dtype).tiny))
-        alpha = alpha.view(-1, 1, 1)  # broadcasts over every weight and bias of a network
+        kappa = scale_free_kernel(tangent_kernel_scale(params, points, pairs, M, act))
+        alpha = (config.function_step / kappa).view(-1, 1, 1)  # over every weight and bias
 
     # Step 5: one differentiable inner step, the outer loss on the data, one soft-label step.
     targets = hard

@@ -254,11 +254,16 @@ def test_scale_free_step_is_the_raw_step_with_alpha_over_kappa(activation, soft_
     )
     mentored, stats = mentoring_step(params, points, pair_indices(K), M, data_X, data_y, config)
     pairs = list(itertools.combinations(range(K), 2))
+    kappas = [
+        _reference_kernel_scale(_split(params, e), points[e // M], pairs, activation)
+        for e in range(n_groups * M)
+    ]
+    floor = 0.1 * sorted(kappas)[(len(kappas) - 1) // 2]  # torch's median: the lower one
     moved = 0
     for grp in range(n_groups):
         members = [_split(params, grp * M + i) for i in range(M)]
         for i in range(M):
-            kappa = _reference_kernel_scale(members[i], points[grp], pairs, activation)
+            kappa = max(kappas[grp * M + i], floor)
             expected, _, shifts, _ = _reference_group(
                 members, points[grp], pairs, data_X, data_y, function_step / kappa, GAMMA,
                 True, soft_labels, activation,
@@ -268,3 +273,14 @@ def test_scale_free_step_is_the_raw_step_with_alpha_over_kappa(activation, soft_
             _assert_close(stats.label_shift[grp, i], torch.tensor(shifts[i], dtype=torch.float64))
             moved += any(not torch.equal(g, w) for g, w in zip(expected[i], members[i]))
     assert moved > 0  # some proxies were outvoted and mentored
+
+
+def test_scale_free_floor_protects_flat_networks():
+    """A network with a nearly flat neighbourhood (kappa ~ 0) gets kappa = 0.1 x the median,
+    not an unbounded alpha."""
+    from botorch_mentor.mentoring.step import scale_free_kernel
+
+    kappa = torch.tensor([2.0, 4.0, 1e-12, 6.0, 0.0], dtype=torch.float64)
+    torch.testing.assert_close(
+        scale_free_kernel(kappa), torch.tensor([2.0, 4.0, 0.2, 6.0, 0.2], dtype=torch.float64)
+    )
