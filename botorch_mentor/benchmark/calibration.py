@@ -108,8 +108,10 @@ CONFIGURATIONS = {
     "fast + 5 proxies": {"n_proxies": 5},
     "fast + calibrated spread": {"calibrate_variance": True},
     "fast, no fit-time mentoring": {"fit_mentoring_rounds": 0},
+    "fast, scale-free fit-time mentoring": {"strength": "scale_free"},
     "surrogate": None,
     "surrogate, no fit-time mentoring": {"fit_mentoring_rounds": 0},
+    "surrogate, scale-free fit-time mentoring": {"strength": "scale_free"},
 }
 """Configurations compared by ``run_calibration``: changes to ``fast()``, or (``surrogate``)
 the surrogate preset and changes to it."""
