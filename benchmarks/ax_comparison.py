@@ -154,30 +154,37 @@ def closed_loop(args: argparse.Namespace) -> None:
                 client.set_generation_strategy(make_strategy())
                 torch.manual_seed(seed)
                 best, seen, repeats, started = frame[objective].max(), set(), 0, time.perf_counter()
+                within = 0
                 curve = []
                 for _ in range(args.rounds):
                     trials = client.get_next_trials(max_trials=args.batch)
+                    batch: set = set()
                     for index, parameters in trials.items():
                         key = tuple(sorted(parameters.items()))
-                        repeats += key in seen
-                        seen.add(key)
+                        repeats += key in seen or key in batch
+                        within += key in batch
+                        batch.add(key)
                         outcome = value(parameters)
                         best = max(best, outcome)
                         client.complete_trial(index, raw_data={objective: outcome})
+                    seen |= batch
                     curve.append(best)
                 entry = results.setdefault((problem, name), {"curves": [], "repeats": 0,
-                                                             "seconds": 0.0})
+                                                             "within": 0, "seconds": 0.0})
+                entry["within"] += within
                 entry["curves"].append(curve)
                 entry["repeats"] += repeats
                 entry["seconds"] += time.perf_counter() - started
                 print(f"seed {seed} {problem:<18} {name:<28} "
                       + " ".join(f"{v:.3f}" for v in curve), flush=True)
     print(f"\n{args.rounds} rounds of {args.batch}, {args.seeds} seeds, best true value after "
-          f"each round (mean ± std over seeds); 'repeats': proposals equal to an earlier one")
+          f"each round (mean ± std over seeds); 'repeats': proposals equal to an earlier one "
+          "(in an earlier round or earlier in the same batch)")
     for (problem, name), entry in results.items():
         curves = np.array(entry["curves"])
         cells = " ".join(f"{m:.3f}±{s:.3f}" for m, s in zip(curves.mean(0), curves.std(0)))
-        print(f"{problem:<18} {name:<28} {cells}  repeats {entry['repeats']}  "
+        print(f"{problem:<18} {name:<28} {cells}  repeats {entry['repeats']} "
+              f"({entry['within']} within a batch)  "
               f"{entry['seconds'] / args.seeds:.0f} s/seed")
 
 
