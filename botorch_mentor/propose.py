@@ -139,7 +139,7 @@ def fit_table_model(
     device = check_device(device)
     codec = design_codec(frame, target, sequence_column, design_columns, alphabet)
     scores = _scores(frame, target)
-    config = MentoringConfig.from_preset(
+    config = MentoringConfig.for_design(
         preset, codec.discrete, seed=seed, mode=mode, fit_mentoring_rounds=0
     )
     _check_rows(len(frame), config)

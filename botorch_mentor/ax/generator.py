@@ -74,7 +74,7 @@ class MentoringGenerator(TorchGenerator):
         """
         self.preset, self.mode, self.seed = preset, mode, seed
         self.config_options = dict(config or {})
-        MentoringConfig.from_preset(preset, mode=mode, seed=seed, **self.config_options)
+        MentoringConfig.for_design(preset, mode=mode, seed=seed, **self.config_options)
         self._dataset: SupervisedDataset | None = None
         self._discrete = False
         self._models: dict[float, MentoringEnsemble] = {}
@@ -103,7 +103,7 @@ class MentoringGenerator(TorchGenerator):
         r"""The ensemble fitted on ``sign * Y`` (so that larger is always better)."""
         if sign not in self._models:
             assert self._dataset is not None, "fit() must be called before gen()/predict()"
-            config = MentoringConfig.from_preset(
+            config = MentoringConfig.for_design(
                 self.preset, discrete=self._discrete, mode=self.mode, seed=self.seed,
                 fit_mentoring_rounds=0, **self.config_options,
             )
