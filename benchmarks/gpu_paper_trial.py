@@ -30,6 +30,7 @@ from pathlib import Path
 import torch
 
 from botorch_mentor.benchmark.estimate import proxy_parameters
+from botorch_mentor.benchmark.runner import spearman
 from botorch_mentor.config import MentoringConfig
 from botorch_mentor.fitting.fit import fit_mentoring_ensemble
 from botorch_mentor.mentoring.diagnostics import tangent_kernel_scale
@@ -140,13 +141,6 @@ class Run:
         total = time.perf_counter() - began
         step_times = [b - a for a, b in zip([began, *stamps[:-1]], stamps)]
         return result, total, step_times, self.peak_gb()
-
-
-def spearman(a: torch.Tensor, b: torch.Tensor) -> float:
-    ra = a.argsort().argsort().double()
-    rb = b.argsort().argsort().double()
-    ra, rb = ra - ra.mean(), rb - rb.mean()
-    return float((ra * rb).sum() / (ra.norm() * rb.norm()))
 
 
 def outer_flops(n_networks: int, rows: int, d: int, width: int) -> float:

@@ -21,6 +21,7 @@ import math
 from pathlib import Path
 
 from botorch_mentor.benchmark import read_records, run_benchmark
+from botorch_mentor.benchmark.report import mean_std
 
 MAIN_METHODS = [
     "tri-mentoring", "tri-mentoring-scale-free", "tri-mentoring-no-soft-labels", "grad-mean",
@@ -103,9 +104,7 @@ def _stat(values: list[float], digits: int = 3, signed: bool = False) -> str:
     values = [v for v in values if v is not None and not math.isnan(v)]
     if not values:
         return "-"
-    mean = sum(values) / len(values)
-    std = (math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1))
-           if len(values) > 1 else 0.0)
+    mean, std = mean_std(values)
     sign = "+" if signed else ""
     return f"{mean:{sign}.{digits}f} ± {std:.{digits}f}"
 

@@ -50,3 +50,20 @@ def fitted_model() -> MentoringEnsemble:
     X, Y = quadratic_data()
     model = MentoringEnsemble(X, Y, config=tiny_config())
     return fit_mentoring_ensemble(model)
+
+
+@pytest.fixture
+def hide_module(monkeypatch):
+    """``hide_module("name")``: from now on ``import name`` fails as if it were not installed."""
+    import builtins
+
+    real_import = builtins.__import__
+    hidden: set[str] = set()
+
+    def guarded_import(name, *args, **kwargs):
+        if name in hidden:
+            raise ImportError(f"No module named {name!r}")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", guarded_import)
+    return hidden.add

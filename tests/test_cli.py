@@ -108,17 +108,8 @@ def test_cuda_request_without_cuda(capsys):
     assert "CUDA" in capsys.readouterr().err
 
 
-def test_ray_flag_without_ray_says_how_to_install(monkeypatch, capsys, tmp_path):
-    import builtins
-
-    real_import = builtins.__import__
-
-    def no_ray(name, *args, **kwargs):
-        if name == "ray":
-            raise ImportError("No module named 'ray'")
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", no_ray)
+def test_ray_flag_without_ray_says_how_to_install(hide_module, capsys, tmp_path):
+    hide_module("ray")
     assert main(["benchmark", "--ray", "--seeds", "1", "--methods", "grad",
                  "--output", str(tmp_path)]) == 2
     assert "pip install 'botorch-mentor[ray]'" in capsys.readouterr().err

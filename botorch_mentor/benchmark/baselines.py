@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import warnings
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -111,7 +112,6 @@ def _pycma_on_mean(
             "The cma-es baseline uses pycma, which is not installed: "
             "pip install 'botorch-mentor[baselines]' (or pip install cma)."
         ) from None
-    import numpy as np
 
     f = _mean_proxy(model, config)
     start = model.to_latent(X_start)

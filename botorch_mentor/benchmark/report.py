@@ -13,7 +13,8 @@ COLUMNS = ("task", "method", "seed", "score_100th", "score_50th", "raw_100th", "
            "mentoring_change", "overestimation", "spearman")
 
 
-def _mean_std(values: list[float]) -> tuple[float, float]:
+def mean_std(values: list[float]) -> tuple[float, float]:
+    r"""Mean and sample standard deviation (0 for a single value)."""
     mean = sum(values) / len(values)
     if len(values) < 2:
         return mean, 0.0
@@ -33,7 +34,7 @@ def aggregate(records: list[dict]) -> list[dict]:
             values = [r[key] for r in group
                       if r.get(key) is not None and not math.isnan(r[key])]
             if values:
-                row[f"{key}_mean"], row[f"{key}_std"] = _mean_std(values)
+                row[f"{key}_mean"], row[f"{key}_std"] = mean_std(values)
         row["best_visible"] = group[0]["best_visible"]
         rows.append(row)
     return rows

@@ -14,6 +14,7 @@ from botorch_mentor.mentoring.diagnostics import (
 )
 from botorch_mentor.mentoring.neighbourhood import sample_neighbourhood
 from botorch_mentor.mentoring.pairwise import (
+    consensus_and_mentoring_sets,
     disagreement_mask,
     grouped_pair_indices,
     majority_vote,
@@ -42,6 +43,7 @@ __all__ = [
     "pair_gradient_sq_norms",
     "tangent_kernel_gram",
     "tangent_kernel_scale",
+    "consensus_and_mentoring_sets",
     "disagreement_mask",
     "grouped_pair_indices",
     "majority_vote",

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from botorch_mentor.mentoring.pairwise import disagreement_mask, majority_vote, pairwise_labels
+from botorch_mentor.mentoring.pairwise import consensus_and_mentoring_sets, pairwise_labels
 from botorch_mentor.nn.batched_mlp import _ACTIVATIONS, Params, mlp_forward
 
 
@@ -135,10 +135,7 @@ def diagnose_step(
     with torch.no_grad():
         f_before = mlp_forward(before, members_X, activation).view(n_groups, M, -1)
         f_after = mlp_forward(after, members_X, activation).view(n_groups, M, -1)
-        labels = pairwise_labels(f_before, a, b)
-        mean_labels = pairwise_labels(f_before.mean(dim=1), a, b)
-        consensus = majority_vote(labels, tie_break=mean_labels) if voting else mean_labels
-        mask = disagreement_mask(labels, consensus)
+        _, consensus, mask = consensus_and_mentoring_sets(f_before, a, b, voting)
         fixed = (pairwise_labels(f_after, a, b) == consensus.unsqueeze(1)) & mask
         sizes = mask.sum(dim=-1).to(f_before.dtype)
         share = fixed.sum(dim=-1).to(f_before.dtype) / sizes  # NaN on empty sets

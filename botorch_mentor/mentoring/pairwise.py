@@ -88,3 +88,24 @@ def disagreement_mask(labels: Tensor, consensus: Tensor) -> Tensor:
         A ``batch_shape x M x P``-dim bool tensor, True where proxy ``i`` must be mentored.
     """
     return labels != consensus.unsqueeze(-2)
+
+
+def consensus_and_mentoring_sets(
+    predictions: Tensor, a: Tensor, b: Tensor, voting: bool = True
+) -> tuple[Tensor, Tensor, Tensor]:
+    r"""Steps 2-4 together: every proxy's labels, the consensus and the mentoring sets.
+
+    Args:
+        predictions: A ``batch_shape x M x K``-dim tensor, every proxy's predictions.
+        a, b: ``P``-dim pair indices.
+        voting: Majority voting (ties broken by the ensemble mean); False takes the ranking
+            of the ensemble mean as the consensus (the ablation).
+
+    Returns:
+        ``(labels, consensus, mask)``: ``batch_shape x M x P``, ``batch_shape x P`` and
+        ``batch_shape x M x P`` bool tensors.
+    """
+    labels = pairwise_labels(predictions, a, b)
+    mean_labels = pairwise_labels(predictions.mean(dim=-2), a, b)
+    consensus = majority_vote(labels, tie_break=mean_labels) if voting else mean_labels
+    return labels, consensus, disagreement_mask(labels, consensus)

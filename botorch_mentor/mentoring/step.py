@@ -15,7 +15,7 @@ from torch import Tensor
 
 from botorch_mentor.config import MentoringConfig
 from botorch_mentor.mentoring.diagnostics import tangent_kernel_scale
-from botorch_mentor.mentoring.pairwise import disagreement_mask, majority_vote, pairwise_labels
+from botorch_mentor.mentoring.pairwise import consensus_and_mentoring_sets
 from botorch_mentor.mentoring.soft_labels import (
     mentoring_set_sizes,
     pairwise_loss_coefficients,
@@ -196,10 +196,8 @@ def mentoring_step(
 
     # Steps 2-4: labels from the predictions before any update, consensus, mentoring sets.
     f_groups = f.detach().view(n_groups, M, -1)
-    labels = pairwise_labels(f_groups, a, b)  # G x M x P
-    mean_labels = pairwise_labels(f_groups.mean(dim=1), a, b)  # G x P
-    consensus = majority_vote(labels, tie_break=mean_labels) if config.voting else mean_labels
-    mask = disagreement_mask(labels, consensus).reshape(n_groups * M, -1)  # E x P
+    _, consensus, mask = consensus_and_mentoring_sets(f_groups, a, b, config.voting)
+    mask = mask.reshape(n_groups * M, -1)  # E x P
     hard = consensus.unsqueeze(1).expand(n_groups, M, -1).reshape(n_groups * M, -1)
     hard = hard.to(f.dtype)
     diffs_value = diffs.detach()

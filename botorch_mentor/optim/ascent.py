@@ -183,7 +183,9 @@ def optimize_designs(
             disagreement.append(stats.disagreement)
             label_shift.append(stats.label_shift)
         with torch.enable_grad():
-            score = _objective(_member_predictions(params, Z, M, per_candidate, config), objective)
+            score = _objective(
+                member_predictions(params, Z, M, per_candidate, config.activation), objective
+            )
             optimizer.zero_grad(set_to_none=True)
             (-score.sum()).backward()
         optimizer.step()
@@ -201,8 +203,8 @@ def optimize_designs(
 
     with torch.no_grad():
         final_Z = Z.detach()
-        members = _member_predictions(params, final_Z, M, per_candidate, config)
-        unmentored = _member_predictions(start_params, final_Z, M, False, config)
+        members = member_predictions(params, final_Z, M, per_candidate, config.activation)
+        unmentored = member_predictions(start_params, final_Z, M, False, config.activation)
         final = _objective(members, objective)
     trajectory.append(final)
     trajectory_t = torch.stack(trajectory)
@@ -267,15 +269,16 @@ def _latent_bounds(model: MentoringEnsemble, X_start: Tensor, bounds: Tensor | N
     return torch.minimum(latent[0], latent[1]), torch.maximum(latent[0], latent[1])
 
 
-def _member_predictions(
-    params: Params, Z: Tensor, n_proxies: int, per_candidate: bool, config: MentoringConfig
+def member_predictions(
+    params: Params, Z: Tensor, n_proxies: int, per_candidate: bool, activation: str
 ) -> Tensor:
     r"""``C x M`` predictions at the ``C x d`` designs ``Z``: candidate ``c`` is scored by its
-    own copies (per candidate) or by the one shared ensemble."""
+    own copies (per candidate: ``params`` holds ``C * M`` networks, group-major) or by the
+    one shared ensemble (``M`` networks)."""
     if per_candidate:
         own = Z.repeat_interleave(n_proxies, dim=0).unsqueeze(1)  # E x 1 x d
-        return mlp_forward(params, own, config.activation).view(-1, n_proxies)
-    return mlp_forward(params, Z, config.activation).transpose(0, 1)
+        return mlp_forward(params, own, activation).view(-1, n_proxies)
+    return mlp_forward(params, Z, activation).transpose(0, 1)
 
 
 def _objective(member_predictions: Tensor, objective: Objective) -> Tensor:

@@ -9,8 +9,7 @@ import torch
 from torch import Tensor
 
 from botorch_mentor.mentoring.diagnostics import diagnose_step
-from botorch_mentor.nn.batched_mlp import mlp_forward
-from botorch_mentor.optim.ascent import AscentStep
+from botorch_mentor.optim.ascent import AscentStep, member_predictions
 
 
 class MentoringDiagnostics:
@@ -68,9 +67,9 @@ class MentoringDiagnostics:
         })
 
     def _ensemble(self, observed: AscentStep, designs: Tensor) -> Tensor:
-        own = designs.repeat_interleave(self.n_proxies, dim=0).unsqueeze(1)
-        f = mlp_forward(observed.params_after, own, self.activation)
-        return f.view(-1, self.n_proxies).mean(dim=-1)
+        return member_predictions(
+            observed.params_after, designs, self.n_proxies, True, self.activation
+        ).mean(dim=-1)
 
     def summary(self) -> dict[str, float]:
         r"""The mean over steps of every diagnostic (NaN entries skipped)."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import builtins
 import math
 
 import numpy as np
@@ -62,14 +61,7 @@ def test_batched_backend_also_climbs(fitted_model):
         cma_es_on_mean(fitted_model, X_start, config, backend="scipy")
 
 
-def test_missing_pycma_names_the_extra(fitted_model, monkeypatch):
-    real_import = builtins.__import__
-
-    def no_cma(name, *args, **kwargs):
-        if name == "cma":
-            raise ImportError("No module named 'cma'")
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", no_cma)
+def test_missing_pycma_names_the_extra(fitted_model, hide_module):
+    hide_module("cma")
     with pytest.raises(ImportError, match=r"botorch-mentor\[baselines\]"):
         cma_es_on_mean(fitted_model, fitted_model.train_X[:2], fitted_model.config)

@@ -18,7 +18,7 @@ from botorch_mentor.tasks import (
     tfbind8_table,
 )
 
-# sha256 of design-bench's files, from shared/data/tfbind8/README.md
+# sha256 of design-bench 2.0.20's tf_bind_8-x-0.npy and tf_bind_8-y-0.npy (TFBind8-Exact-v0)
 X_SHA = "8957a728704d2e6c5dbba921dd9e16cbd76797489b081c5dc7f39ca23582d95d"
 Y_SHA = "a61dd97796a4173d3a2a3d016db44e5d42e1f1d6a39d9f1ad2465d2c6b94fcb7"
 
