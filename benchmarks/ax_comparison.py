@@ -8,6 +8,7 @@ mean true value of the proposals and the wall time.
 
     python benchmarks/ax_comparison.py [--n 8] [--threads 2]
     python benchmarks/ax_comparison.py --loop [--rounds 4] [--batch 4] [--seeds 5]
+        [--strategies gp surrogate generator] [--problems hartmann6 tfbind8]
 
 ``--loop`` runs the sequential version instead: each strategy proposes a batch, the batch is
 evaluated with the true function and completed, and the next batch is proposed, for
@@ -60,6 +61,10 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--first-seed", type=int, default=0,
                         help="loop seeds first-seed .. first-seed + seeds - 1")
+    parser.add_argument("--strategies", nargs="+", default=["gp", "surrogate", "generator"],
+                        choices=["gp", "surrogate", "generator"], help="loop: which strategies")
+    parser.add_argument("--problems", nargs="+", default=["hartmann6", "tfbind8"],
+                        choices=["hartmann6", "tfbind8"], help="loop: which problems")
     parser.add_argument("--rows", type=int, default=300,
                         help="attached TFBind8 rows in the loop (the GP's cost grows as n^3)")
     args = parser.parse_args()
@@ -139,15 +144,20 @@ def _problems(seed: int, tfbind_rows: int):
 
 def closed_loop(args: argparse.Namespace) -> None:
     strategies = {
-        "Ax default GP + qLogNEI": gp_strategy,
-        "MentoringEnsemble + qLogNEI": lambda: bmax.surrogate_generation_strategy(
-            "qLogNEI", activation="silu"),
-        "tri-mentoring generator": lambda: bmax.mentoring_generation_strategy(preset="fast"),
+        "Ax default GP + qLogNEI": ("gp", gp_strategy),
+        "MentoringEnsemble + qLogNEI": ("surrogate", lambda: bmax.surrogate_generation_strategy(
+            "qLogNEI", activation="silu")),
+        "tri-mentoring generator": ("generator",
+                                    lambda: bmax.mentoring_generation_strategy(preset="fast")),
     }
+    strategies = {name: make for name, (key, make) in strategies.items()
+                  if key in args.strategies}
     results: dict = {}
     for seed in range(args.first_seed, args.first_seed + args.seeds):
         for problem, (frame, objective, make_client, value) in _problems(
                 seed, args.rows).items():
+            if problem.split(" ")[0] not in args.problems:
+                continue
             for name, make_strategy in strategies.items():
                 client = make_client()
                 bmax.attach_dataset(client, frame, objective)
