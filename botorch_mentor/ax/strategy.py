@@ -12,6 +12,7 @@ from ax.generators.torch.botorch_modular.surrogate import SurrogateSpec
 from botorch.acquisition import qSimpleRegret
 from botorch.acquisition.logei import qLogNoisyExpectedImprovement
 
+from botorch_mentor.ax.acquisition import DistinctAcquisition
 from botorch_mentor.ax.generator import MentoringGenerators
 from botorch_mentor.ax.surrogate import mentoring_surrogate_spec
 from botorch_mentor.config import MentoringConfig
@@ -50,8 +51,10 @@ def surrogate_generation_strategy(
 ) -> GenerationStrategy:
     r"""Ax's modular BoTorch generator with ``MentoringEnsemble`` as its surrogate.
 
-    The node deduplicates: a proposal equal to an attached, completed or pending arm (which
-    rounding one-hot choices can produce) is generated again.
+    Proposals are new designs: the acquisition is optimized by ``DistinctAcquisition``, which
+    replaces a rounded candidate equal to an attached, completed or pending design (pending
+    includes the trials generated earlier in the same ``get_next_trials`` call) by the best new
+    design near it; the node's deduplication against the experiment's arms stays as a backstop.
 
     Args:
         acquisition: ``qLogNEI`` (Ax's default) or ``qSimpleRegret`` (the posterior mean).
@@ -70,6 +73,7 @@ def surrogate_generation_strategy(
         generator_kwargs={
             "surrogate_spec": surrogate,
             "botorch_acqf_class": acquisition_classes[acquisition],
+            "acquisition_class": DistinctAcquisition,
         },
     )
     node = GenerationNode(name=f"mentoring_surrogate_{acquisition}", generator_specs=[spec],

@@ -1,8 +1,9 @@
 import numpy as np
 import pytest
 import torch
+from botorch.acquisition import qSimpleRegret
 
-from botorch_mentor.ax import attach_dataset, surrogate_generation_strategy
+from botorch_mentor.ax import DistinctAcquisition, attach_dataset, surrogate_generation_strategy
 from tests.ax.conftest import (
     SMALL,
     hartmann_client,
@@ -88,6 +89,12 @@ def test_model_options_are_json_and_round_trip(hartmann_frame, tmp_path):
     client.get_next_trials(max_trials=1)
     client.save_to_json_file(str(tmp_path / "e.json"))
     loaded = Client.load_from_json_file(str(tmp_path / "e.json"))
+    [kwargs] = [spec.generator_kwargs for spec in loaded._generation_strategy._nodes[0]
+                .generator_specs]
+    original = client._generation_strategy._nodes[0].generator_specs[0].generator_kwargs
+    assert kwargs["acquisition_class"] is DistinctAcquisition
+    assert kwargs["botorch_acqf_class"] is qSimpleRegret
+    assert kwargs["surrogate_spec"] == original["surrogate_spec"]
     assert len(loaded.get_next_trials(max_trials=1)) == 1
 
 
