@@ -168,3 +168,68 @@ def test_spearman_matches_scipy_with_ties(seed):
     b = a + torch.randn(40, generator=g, dtype=torch.float64) * 2
     assert spearman(a, b) == pytest.approx(spearmanr(a.numpy(), b.numpy()).statistic, abs=1e-12)
     assert math.isnan(spearman(torch.ones(5), b[:5]))
+
+
+def test_settings_file_records_what_the_runs_used(small_task, tmp_path):
+    """settings.json names the precision and device as a reader expects them, and a run in
+    another precision is refused with the fix in the message."""
+    import torch
+
+    from botorch_mentor.benchmark.runner import RunSettings, run_identity
+    from botorch_mentor.tasks import tfbind8
+
+    run_benchmark(small_task, methods=["grad-mean"], seeds=1, config_changes=TINY,
+                  output=tmp_path, dtype=torch.float64)
+    saved = json.loads((tmp_path / "settings.json").read_text())["hartmann6"]
+    assert (saved["dtype"], saved["device"], saved["threads"]) == ("float64", "cpu", 1)
+    with pytest.raises(ValueError, match=r"dtype: 'float64' there, 'float32' now\); use "
+                       r"another output folder \(--output\) or delete that one\. Records of "
+                       r"different settings are never mixed\."):
+        run_benchmark(small_task, methods=["grad-mean"], seeds=1, config_changes=TINY,
+                      output=tmp_path)
+    # the sequence tasks' ascent (the paper: lr 0.1, 100 steps) against the continuous one
+    settings = RunSettings(preset="paper", device="cpu", dtype=torch.float32)
+    discrete = run_identity(tfbind8(), settings)["config"]
+    continuous = run_identity(small_task, settings)["config"]
+    assert (discrete["ascent_lr"], discrete["ascent_steps"]) == (0.1, 100)
+    assert (continuous["ascent_lr"], continuous["ascent_steps"]) == (0.001, 200)
+    assert "seed" not in discrete
+
+
+def test_records_are_written_with_sorted_keys_one_per_line(small_task, tmp_path):
+    """Record lines are stable text (sorted keys), so two runs of one seed diff cleanly."""
+    run_benchmark(small_task, methods=["grad-mean", "grad"], seeds=1, config_changes=TINY,
+                  output=tmp_path)
+    lines = (tmp_path / "records.jsonl").read_text().splitlines()
+    assert len(lines) == 2
+    for line in lines:
+        keys = list(json.loads(line))
+        assert keys == sorted(keys)
+
+
+def test_records_without_settings_message_says_how_to_fix(small_task, tmp_path):
+    run_benchmark(small_task, methods=["grad-mean"], seeds=1, config_changes=TINY,
+                  output=tmp_path)
+    (tmp_path / "settings.json").unlink()
+    with pytest.raises(ValueError, match=r"but no settings\.json saying how they were made; "
+                       r"use a new output folder\."):
+        run_benchmark(small_task, methods=["grad-mean"], seeds=1, config_changes=TINY,
+                      output=tmp_path)
+
+
+def test_differences_against_a_written_out_list():
+    from botorch_mentor.benchmark.runner import _differences
+    from botorch_mentor.config import MentoringConfig
+
+    default_bootstrap = MentoringConfig().bootstrap
+    old = {"preset": "fast", "threads": 1, "gone": 3,
+           "config": {"n_proxies": 3, "hidden_sizes": [64, 64]}}
+    new = {"preset": "fast", "threads": 2,
+           "config": {"n_proxies": 5, "hidden_sizes": [64, 64], "bootstrap": default_bootstrap,
+                      "strength": "scale_free"}}
+    assert _differences(old, new) == [
+        ("n_proxies", 3, 5),  # config fields lose their prefix
+        ("strength", "not recorded", "scale_free"),  # a new field away from its default
+        ("gone", 3, "not set"),
+        ("threads", 1, 2),
+    ]  # bootstrap: not recorded, at its default, so the same
