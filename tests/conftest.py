@@ -21,6 +21,19 @@ from botorch_mentor import MentoringConfig, MentoringEnsemble, fit_mentoring_ens
 DTYPES = (torch.float32, torch.float64)
 
 
+def pytest_collection_modifyitems(config, items):
+    """``BOTORCH_MENTOR_DESELECT``: comma-separated test-id prefixes to leave out. Set by
+    ``tools/mutation_score.py --deselect`` so that a module's mutants are judged by its own
+    tests without a slow end-to-end test in every run."""
+    prefixes = [p for p in os.environ.get("BOTORCH_MENTOR_DESELECT", "").split(",") if p]
+    if not prefixes:
+        return
+    left_out = [item for item in items if item.nodeid.startswith(tuple(prefixes))]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if item not in left_out]
+
+
 def tiny_config(**changes) -> MentoringConfig:
     """A config small enough for unit tests."""
     base = MentoringConfig.fast(

@@ -3,6 +3,8 @@
     python tools/mutation_score.py            # run (resumes an interrupted run), then report
     python tools/mutation_score.py --report   # report the last run only
     python tools/mutation_score.py "botorch_mentor.mentoring*"   # only these mutants
+    python tools/mutation_score.py "botorch_mentor.optim.ascent*" \
+        --deselect tests/benchmark/test_runner.py::test_every_method_runs_end_to_end
 
 The modules and the tests that judge them are configured in ``[tool.mutmut]`` of
 pyproject.toml. A mutant is *killed* when some test fails on it; the score of a module is
@@ -60,9 +62,14 @@ def main() -> int:
                         help="mutant name patterns (default: every configured module)")
     parser.add_argument("--report", action="store_true", help="only report the last run")
     parser.add_argument("--max-children", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--deselect", action="append", default=[], metavar="TEST_ID",
+                        help="leave out tests whose id starts with this (repeatable): judge "
+                             "the mutants by the module's own tests, not a slow smoke test")
     args = parser.parse_args()
     if not args.report:
         os.environ.setdefault("BOTORCH_MENTOR_TEST_THREADS", "1")
+        if args.deselect:
+            os.environ["BOTORCH_MENTOR_DESELECT"] = ",".join(args.deselect)
         subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children",
                         str(args.max_children), *args.patterns], check=False)
     return report()
