@@ -8,7 +8,9 @@
 
 The modules and the tests that judge them are configured in ``[tool.mutmut]`` of
 pyproject.toml. A mutant is *killed* when some test fails on it; the score of a module is
-killed / (killed + survived), timeouts counted as killed. Surviving mutants are listed so that
+killed / (killed + survived), timeouts counted as killed (a mutant that makes a loop run
+for ever is caught) and shown in their own column, since a machine too busy to finish the
+tests in time also reports timeouts. Surviving mutants are listed so that
 each one is either killed by a new test or documented as equivalent (README, "Development").
 """
 
@@ -41,14 +43,16 @@ def report() -> int:
     if not counts:
         print("no mutmut results found; run without --report first.")
         return 1
-    print(f"{'module':<40} {'killed':>7} {'survived':>9} {'other':>6} {'score':>7}")
+    print(f"{'module':<40} {'killed':>7} {'timeout':>8} {'survived':>9} {'other':>6} "
+          f"{'score':>7}")
     for module in sorted(counts):
         c = counts[module]
         killed = c["killed"] + c["timeout"]
         other = sum(c.values()) - killed - c["survived"]
         judged = killed + c["survived"]
         score = f"{100 * killed / judged:.1f}%" if judged else "-"
-        print(f"{module:<40} {killed:>7} {c['survived']:>9} {other:>6} {score:>7}")
+        print(f"{module:<40} {c['killed']:>7} {c['timeout']:>8} {c['survived']:>9} {other:>6} "
+              f"{score:>7}")
     if survivors:
         print("\nsurviving mutants (`python -m mutmut show NAME` prints the change):")
         for name in survivors:
