@@ -160,3 +160,56 @@ def test_bootstrap_trains_each_proxy_on_its_own_resample():
         np.testing.assert_allclose(result.history[:, e].numpy(), history, rtol=1e-7, atol=1e-9)
     assert not torch.equal(result.train_index[0].sort().values,
                            result.train_index[1].sort().values)
+
+
+def test_pearson_over_a_batch_against_numpy():
+    """``batch_shape x n`` inputs: the correlation runs along the last dimension only."""
+    from botorch_mentor.fitting.pretrain import pearson
+
+    g = torch.Generator().manual_seed(3)
+    predictions = torch.randn(2, 4, 7, generator=g, dtype=torch.float64)
+    targets = torch.randn(2, 4, 7, generator=g, dtype=torch.float64) + predictions
+    got = pearson(predictions, targets)
+    assert got.shape == (2, 4)
+    for i in range(2):
+        for j in range(4):
+            expected = np.corrcoef(predictions[i, j].numpy(), targets[i, j].numpy())[0, 1]
+            assert got[i, j].item() == pytest.approx(expected, rel=1e-12)
+    # a constant prediction has no correlation: -inf, so such an epoch is never selected
+    flat = pearson(torch.ones(3, 5, dtype=torch.float64), torch.randn(3, 5, generator=g,
+                                                                        dtype=torch.float64))
+    assert torch.equal(flat, torch.full((3,), -math.inf, dtype=torch.float64))
+
+
+def test_listnet_loss_over_a_batch_against_a_written_out_sum():
+    from botorch_mentor.fitting.pretrain import batch_loss
+
+    g = torch.Generator().manual_seed(4)
+    f, y = torch.randn(2, 3, 6, generator=g, dtype=torch.float64), torch.randn(2, 3, 6,
+                                                                               generator=g)
+    expected = 0.0
+    for i in range(2):
+        for m in range(3):
+            p = np.exp(y[i, m].double().numpy()) / np.exp(y[i, m].double().numpy()).sum()
+            log_q = f[i, m].numpy() - np.log(np.exp(f[i, m].numpy()).sum())
+            expected -= float((p * log_q).sum())
+    assert batch_loss(f, y.double(), "listnet").item() == pytest.approx(expected, rel=1e-12)
+
+
+def test_bootstrap_resample_comes_from_the_given_generator(capsys):
+    """Same generator seed, different global RNG state: the same resample and weights (the
+    draws must not come from torch's global generator); and no progress bar by default."""
+    Z, y = _data()
+    config = MentoringConfig.fast(n_proxies=3, hidden_sizes=(8,), pretrain_epochs=2,
+                                  batch_size=10_000, bootstrap=True)
+    init = init_params(3, 3, (8,), generator=torch.Generator().manual_seed(0),
+                       dtype=torch.float64)
+    results = []
+    for global_seed in (1, 2):
+        torch.manual_seed(global_seed)
+        results.append(pretrain_proxies(init, Z, y, config, generator=make_generator(0, "cpu")))
+    assert torch.equal(results[0].train_index, results[1].train_index)
+    for a, b in zip(results[0].params, results[1].params):
+        assert torch.equal(a, b)
+    captured = capsys.readouterr()
+    assert "pretraining" not in captured.err + captured.out
