@@ -213,3 +213,18 @@ def test_bootstrap_resample_comes_from_the_given_generator(capsys):
         assert torch.equal(a, b)
     captured = capsys.readouterr()
     assert "pretraining" not in captured.err + captured.out
+
+
+def test_progress_bar_is_labelled_and_changes_nothing(capsys):
+    Z, y = _data()
+    config = MentoringConfig.fast(n_proxies=3, hidden_sizes=(8,), pretrain_epochs=3,
+                                  batch_size=32)
+    init = init_params(3, 3, (8,), generator=torch.Generator().manual_seed(0),
+                       dtype=torch.float64)
+    quiet = pretrain_proxies(init, Z, y, config, generator=make_generator(0, "cpu"))
+    shown = pretrain_proxies(init, Z, y, config, generator=make_generator(0, "cpu"),
+                             progress=True)
+    assert "pretraining" in capsys.readouterr().err
+    assert torch.equal(quiet.history, shown.history)
+    for a, b in zip(quiet.params, shown.params):
+        assert torch.equal(a, b)
