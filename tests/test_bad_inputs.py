@@ -113,7 +113,7 @@ ASCENT_CASES = [
     ("start outside bounds", dict(bounds=torch.tensor([[2.0] * 4, [3.0] * 4], dtype=torch.float64)),
      ValueError, "outside bounds"),
     ("bounds shape", dict(bounds=torch.zeros(3, 4, dtype=torch.float64)), ValueError,
-     "bounds must be a 2 x 4 tensor"),
+     r"bounds must be a 2 x 4 tensor \(lower row, upper row\), got \(3, 4\)\."),
     ("config architecture", dict(config=tiny_config(hidden_sizes=(8,))), ValueError,
      "hidden_sizes.*differs from the fitted model"),
 ]

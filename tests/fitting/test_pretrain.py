@@ -24,7 +24,7 @@ def _data(n=90, d=3, seed=0):
     return Z, (y - y.mean()) / y.std()
 
 
-def _module_from(params, e):
+def _module_from(params, e, activation=torch.nn.ReLU):
     """Proxy ``e`` of the stacked ``Params`` as an ``nn.Sequential`` (weights copied)."""
     layers = []
     n_layers = len(params) // 2
@@ -36,7 +36,7 @@ def _module_from(params, e):
             linear.bias.copy_(b.squeeze(0))
         layers.append(linear)
         if layer < n_layers - 1:
-            layers.append(torch.nn.ReLU())
+            layers.append(activation())
     return torch.nn.Sequential(*layers)
 
 
@@ -228,3 +228,40 @@ def test_progress_bar_is_labelled_and_changes_nothing(capsys):
     assert torch.equal(quiet.history, shown.history)
     for a, b in zip(quiet.params, shown.params):
         assert torch.equal(a, b)
+
+
+def test_mini_batches_with_tanh_equal_each_proxy_trained_alone():
+    """Several mini-batches per epoch and a non-default activation. The reference draws the
+    documented random stream itself (one uniform matrix whose argsort splits the rows, then one
+    per epoch whose argsort shuffles each proxy's training rows) and trains each proxy alone,
+    batch by batch, as a ``torch.nn`` module with ``torch.optim.Adam``."""
+    Z, y = _data()
+    M, epochs, B = 3, 4, 20
+    config = MentoringConfig.fast(n_proxies=M, hidden_sizes=(10,), pretrain_epochs=epochs,
+                                  batch_size=B, pretrain_lr=0.03, activation="tanh")
+    init = init_params(M, 3, (10,), generator=torch.Generator().manual_seed(1),
+                       dtype=torch.float64)
+    result = pretrain_proxies(init, Z, y, config, generator=make_generator(5, "cpu"))
+
+    g = make_generator(5, "cpu")
+    order = torch.rand(M, 90, generator=g).argsort(dim=1)
+    val_rows, train_rows = order[:, :9], order[:, 9:]
+    shuffles = [torch.rand(M, 81, generator=g).argsort(dim=1) for _ in range(epochs)]
+    for e in range(M):
+        module = _module_from(init, e, torch.nn.Tanh)
+        optimizer = torch.optim.Adam(module.parameters(), lr=0.03)
+        history = []
+        for epoch in range(epochs):
+            for group in optimizer.param_groups:
+                group["lr"] = 0.03 * (1 + math.cos(math.pi * epoch / epochs)) / 2
+            rows = train_rows[e][shuffles[epoch][e]]
+            for start in range(0, 81, B):  # 5 batches, the last one of 1 row
+                batch = rows[start:start + B]
+                loss = (module(Z[batch]).squeeze(-1) - y[batch]).square().mean()
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+            with torch.no_grad():
+                history.append(_np_pearson(module(Z[val_rows[e]]).squeeze(-1), y[val_rows[e]]))
+        assert torch.equal(result.val_index[e], val_rows[e])
+        np.testing.assert_allclose(result.history[:, e].numpy(), history, rtol=1e-7, atol=1e-9)

@@ -1,3 +1,6 @@
+import math
+import re
+
 import pytest
 import torch
 
@@ -123,3 +126,29 @@ def test_ascent_starts_from_the_pretrained_proxies_by_default(fitted_model):
             config=fitted_model.config.replace(initial_proxies="fitted"),
         )
         torch.testing.assert_close(chosen.member_predictions, fitted)
+
+
+@pytest.mark.parametrize(
+    "bad_prediction, bad_design, expected",
+    [
+        ([(1, 2), (3, 0)], [], (1, 2)),  # only predictions: the first in step order
+        ([], [(2, 1)], (2, 1)),  # only a design coordinate
+        ([(3, 0)], [(2, 2)], (2, 2)),  # both: the earlier step wins
+    ],
+)
+def test_non_finite_check_names_the_first_bad_step_and_candidate(bad_prediction, bad_design,
+                                                                 expected):
+    from botorch_mentor.optim.ascent import _check_finite
+
+    trajectory = torch.zeros(4, 3)  # steps x candidates
+    designs = torch.zeros(4, 3, 2)  # steps x candidates x d
+    for step, candidate in bad_prediction:
+        trajectory[step, candidate] = math.nan
+    for step, candidate in bad_design:
+        designs[step, candidate, 1] = math.inf
+    step, candidate = expected
+    message = (f"optimize_designs: candidate {candidate} became non-finite at step {step}; "
+               "lower lr or inner_lr, or use float64.")
+    with pytest.raises(FloatingPointError, match=re.escape(message)):
+        _check_finite(trajectory, designs)
+    _check_finite(torch.zeros(4, 3), torch.zeros(4, 3, 2))  # all finite: silent
