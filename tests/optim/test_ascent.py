@@ -152,3 +152,34 @@ def test_non_finite_check_names_the_first_bad_step_and_candidate(bad_prediction,
     with pytest.raises(FloatingPointError, match=re.escape(message)):
         _check_finite(trajectory, designs)
     _check_finite(torch.zeros(4, 3), torch.zeros(4, 3, 2))  # all finite: silent
+
+
+@pytest.mark.parametrize("per_candidate", [True, False])
+@pytest.mark.parametrize("activation, module", [("tanh", torch.nn.Tanh), ("silu", torch.nn.SiLU)])
+def test_member_predictions_against_torch_modules(per_candidate, activation, module):
+    """``C x M`` predictions against each network rebuilt as a ``torch.nn.Sequential``."""
+    from botorch_mentor.nn import init_params
+    from botorch_mentor.optim.ascent import member_predictions
+
+    C, M, d = 3, 3, 4
+    n_networks = C * M if per_candidate else M
+    params = init_params(n_networks, d, (6, 5), generator=torch.Generator().manual_seed(2),
+                         dtype=torch.float64)
+    Z = torch.randn(C, d, generator=torch.Generator().manual_seed(3), dtype=torch.float64)
+    got = member_predictions(params, Z, M, per_candidate, activation)
+    assert got.shape == (C, M)
+    for c in range(C):
+        for m in range(M):
+            e = c * M + m if per_candidate else m  # per candidate: group-major copies
+            layers = []
+            for layer in range(len(params) // 2):
+                W, b = params[2 * layer][e], params[2 * layer + 1][e]
+                linear = torch.nn.Linear(*W.shape, dtype=W.dtype)
+                with torch.no_grad():
+                    linear.weight.copy_(W.T)
+                    linear.bias.copy_(b.reshape(-1))
+                layers += [linear, module()]
+            network = torch.nn.Sequential(*layers[:-1])
+            with torch.no_grad():
+                expected = network(Z[c]).item()
+            assert got[c, m].item() == pytest.approx(expected, rel=1e-12, abs=1e-14)
