@@ -88,8 +88,16 @@ def test_dtypes(dtype):
 
 def test_unfitted_model_refused():
     X, Y = quadratic_data(n=40)
-    with pytest.raises(ValueError, match="fit_mentoring_ensemble"):
+    with pytest.raises(ValueError, match=re.escape(
+            "model is not fitted; call fit_mentoring_ensemble(model) before optimize_designs.")):
         optimize_designs(MentoringEnsemble(X, Y, config=tiny_config()), X[:2])
+
+
+def test_no_progress_bar_unless_asked(fitted_model, capsys):
+    optimize_designs(fitted_model, _start(fitted_model), steps=2)
+    assert "ascent" not in capsys.readouterr().err
+    optimize_designs(fitted_model, _start(fitted_model), steps=2, progress=True)
+    assert "ascent" in capsys.readouterr().err
 
 
 def test_divergence_is_reported_with_candidate_and_step(fitted_model):
