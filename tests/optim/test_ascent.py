@@ -94,10 +94,37 @@ def test_unfitted_model_refused():
 
 
 def test_no_progress_bar_unless_asked(fitted_model, capsys):
-    optimize_designs(fitted_model, _start(fitted_model), steps=2)
+    quiet = optimize_designs(fitted_model, _start(fitted_model), steps=2)
     assert "ascent" not in capsys.readouterr().err
-    optimize_designs(fitted_model, _start(fitted_model), steps=2, progress=True)
-    assert "ascent" in capsys.readouterr().err
+    shown = optimize_designs(fitted_model, _start(fitted_model), steps=2, progress=True)
+    assert "ascent (per_candidate)" in capsys.readouterr().err
+    assert torch.equal(quiet.designs, shown.designs)
+    optimize_designs(fitted_model, _start(fitted_model), steps=2, progress=True,
+                     mentoring=False)
+    assert "ascent (plain)" in capsys.readouterr().err
+
+
+def test_random_streams_of_the_ascent(fitted_model, monkeypatch):
+    """Neighbourhoods and outer batches come from their own streams of the seed (asked for
+    by purpose), never from torch's global generator."""
+    import botorch_mentor.optim.ascent as ascent
+
+    asked = []
+    real = ascent.make_generator
+
+    def spy(seed, device, purpose=None):
+        asked.append((seed, purpose))
+        return real(seed, device, purpose)
+
+    monkeypatch.setattr(ascent, "make_generator", spy)
+    config = tiny_config(outer_batch_size=16)  # outer batches: 16 of the 200 rows per step
+    runs = []
+    for global_seed in (0, 1):
+        torch.manual_seed(global_seed)
+        runs.append(optimize_designs(fitted_model, _start(fitted_model), steps=3, seed=4,
+                                     config=config))
+    assert set(asked) == {(4, "neighbourhoods"), (4, "outer_batches")}
+    assert torch.equal(runs[0].designs, runs[1].designs)
 
 
 def test_divergence_is_reported_with_candidate_and_step(fitted_model):
