@@ -119,7 +119,13 @@ ASCENT_CASES = [
     ("bounds shape", dict(bounds=torch.zeros(3, 4, dtype=torch.float64)), ValueError,
      r"bounds must be a 2 x 4 tensor \(lower row, upper row\), got \(3, 4\)\."),
     ("config architecture", dict(config=tiny_config(hidden_sizes=(8,))), ValueError,
-     "hidden_sizes.*differs from the fitted model"),
+     r"hidden_sizes.*differs from the fitted model's \(\(16, 16\)\); the proxies' "
+     r"architecture cannot change after fitting\."),
+    ("config type", dict(config={"n_candidates": 4}), TypeError,
+     r"config must be a MentoringConfig, got dict\."),
+    ("bounds swapped", dict(bounds=torch.tensor([[1.0] * 4, [0.0] * 4], dtype=torch.float64)),
+     ValueError, r"bounds: a lower bound exceeds its upper bound; the first row holds the lower "
+     r"bounds \(equal bounds pin that coordinate\)\."),
 ]
 
 TABLE_CASES = [

@@ -218,3 +218,44 @@ def test_member_predictions_against_torch_modules(per_candidate, activation, mod
             with torch.no_grad():
                 expected = network(Z[c]).item()
             assert got[c, m].item() == pytest.approx(expected, rel=1e-12, abs=1e-14)
+
+
+def test_bounds_that_do_not_bind_change_nothing_and_equal_bounds_pin(fitted_model):
+    """A box far outside the ascent's reach leaves the designs exactly as without bounds
+    (neither bound may pull the designs); equal bounds pin that coordinate, and a start on a
+    bound is inside the box."""
+    start = _start(fitted_model)
+    free = optimize_designs(fitted_model, start, steps=5, lr=0.2)
+    wide = torch.tensor([[-1e3] * 4, [1e3] * 4], dtype=torch.float64)
+    boxed = optimize_designs(fitted_model, start, steps=5, lr=0.2, bounds=wide)
+    torch.testing.assert_close(boxed.designs, free.designs, rtol=0, atol=1e-12)
+    pinned_start = start.clone()
+    pinned_start[:, 0] = 0.5
+    box = torch.tensor([[0.5, -1e3, -1e3, -1e3], [0.5, 1e3, 1e3, 1e3]], dtype=torch.float64)
+    pinned = optimize_designs(fitted_model, pinned_start, steps=5, lr=0.2, bounds=box)
+    torch.testing.assert_close(pinned.design_trajectory[..., 0],
+                               torch.full_like(pinned.design_trajectory[..., 0], 0.5))
+    assert not torch.allclose(pinned.designs[:, 1:], pinned_start[:, 1:])
+
+
+def test_start_outside_the_box_names_its_row(fitted_model):
+    start = _start(fitted_model).clamp(0.0, 0.75)
+    start[1, 2] = 0.9  # only row 1 is outside
+    box = torch.tensor([[0.0] * 4, [0.75] * 4], dtype=torch.float64)
+    with pytest.raises(ValueError, match=re.escape(
+            "X_start row 1 lies outside bounds; clip the starting designs to the box or widen "
+            "it.")):
+        optimize_designs(fitted_model, start, bounds=box)
+
+
+@pytest.mark.parametrize("mode, groups", [("per_candidate", None), ("shared", 1)])
+def test_zero_steps_and_plain_ascent_give_empty_diagnostics(fitted_model, mode, groups):
+    """``T x G x M`` with ``T = 0``: ``G = C`` per candidate, 1 shared or without mentoring
+    (plain ascent has no per-candidate copies)."""
+    start = _start(fitted_model)
+    C, M = start.shape[0], fitted_model.config.n_proxies
+    no_steps = optimize_designs(fitted_model, start, steps=0, mode=mode)
+    expected = (0, C if groups is None else groups, M)
+    assert no_steps.disagreement.shape == expected and no_steps.label_shift.shape == expected
+    plain = optimize_designs(fitted_model, start, steps=3, mode=mode, mentoring=False)
+    assert plain.disagreement.shape == (0, 1, M) and plain.label_shift.shape == (0, 1, M)
