@@ -50,6 +50,23 @@ def tiny_config(**changes) -> MentoringConfig:
     return base.replace(**changes)
 
 
+def module_from_params(params, e: int, activation=torch.nn.ReLU) -> torch.nn.Sequential:
+    """Network ``e`` of stacked ``Params`` rebuilt as a ``torch.nn.Sequential`` (weights copied):
+    the independent reference for the batched forward pass."""
+    layers = []
+    n_layers = len(params) // 2
+    for layer in range(n_layers):
+        W, b = params[2 * layer][e], params[2 * layer + 1][e]
+        linear = torch.nn.Linear(W.shape[0], W.shape[1], dtype=W.dtype)
+        with torch.no_grad():
+            linear.weight.copy_(W.T)
+            linear.bias.copy_(b.reshape(-1))
+        layers.append(linear)
+        if layer < n_layers - 1:
+            layers.append(activation())
+    return torch.nn.Sequential(*layers)
+
+
 def quadratic_data(n: int = 200, d: int = 4, dtype=torch.float64, seed: int = 0):
     """Designs in the unit cube scored by a negative quadratic with optimum at 0.7."""
     g = torch.Generator().manual_seed(seed)

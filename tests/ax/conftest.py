@@ -82,14 +82,15 @@ def tfbind_frame() -> pd.DataFrame:
     return frame.assign(binding=task.y[rows, 0].numpy())
 
 
-def tfbind_client() -> Client:
+def tfbind_client(positions: int = 8, objective: str = "binding") -> Client:
+    """An experiment with one unordered ACGT choice ``p<i>`` per position."""
     client = Client()
     client.configure_experiment(parameters=[
         ChoiceParameterConfig(name=f"p{i}", parameter_type="str", values=list("ACGT"),
                               is_ordered=False)
-        for i in range(8)
+        for i in range(positions)
     ])
-    client.configure_optimization(objective="binding")
+    client.configure_optimization(objective=objective)
     return client
 
 

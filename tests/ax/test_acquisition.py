@@ -8,12 +8,10 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 import torch
-from ax.api.client import Client
-from ax.api.configs import ChoiceParameterConfig
 from ax.generators.torch.botorch_modular.acquisition import Acquisition
 
 from botorch_mentor.ax import DistinctAcquisition, attach_dataset, surrogate_generation_strategy
-from tests.ax.conftest import SMALL
+from tests.ax.conftest import SMALL, tfbind_client
 
 GROUPS, LEVELS = 3, 3  # three one-hot groups of three: 27 designs in 9 relaxed coordinates
 
@@ -106,17 +104,6 @@ def test_new_candidates_pass_unchanged(monkeypatch):
     assert values.item() == pytest.approx(float(_acquisition_value(proposed.unsqueeze(0))))
 
 
-def _three_letter_client() -> Client:
-    client = Client()
-    client.configure_experiment(parameters=[
-        ChoiceParameterConfig(name=f"p{i}", parameter_type="str", values=list("ACGT"),
-                              is_ordered=False)
-        for i in range(3)
-    ])
-    client.configure_optimization(objective="g")
-    return client
-
-
 def test_batch_of_exploiting_proposals_has_no_repeats():
     """qSimpleRegret (the posterior mean) on a 64-design space, one batch of 8 built trial by
     trial: with Ax's own ``Acquisition`` in place of ``DistinctAcquisition`` this seed repeats
@@ -127,7 +114,7 @@ def test_batch_of_exploiting_proposals_has_no_repeats():
     frame = pd.DataFrame(letters[::4], columns=["p0", "p1", "p2"])  # 16 of 64 designs
     frame["g"] = [sum(c == "G" for c in row) + 0.1 * (row[0] == "T")
                   for row in frame[["p0", "p1", "p2"]].itertuples(index=False)]
-    client = _three_letter_client()
+    client = tfbind_client(positions=3, objective="g")
     attach_dataset(client, frame, "g")
     client.set_generation_strategy(surrogate_generation_strategy("qSimpleRegret", **SMALL))
     torch.manual_seed(seed)

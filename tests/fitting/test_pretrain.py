@@ -14,6 +14,7 @@ from botorch_mentor import MentoringConfig, MentoringEnsemble, fit_mentoring_ens
 from botorch_mentor.fitting import pretrain_proxies
 from botorch_mentor.nn import init_params, mlp_forward
 from botorch_mentor.random import make_generator
+from tests.conftest import module_from_params
 
 
 def _data(n=90, d=3, seed=0):
@@ -22,22 +23,6 @@ def _data(n=90, d=3, seed=0):
     y = torch.sin(2 * Z[:, 0]) + Z[:, 1] * Z[:, 2] + 0.3 * torch.randn(n, generator=g,
                                                                       dtype=torch.float64)
     return Z, (y - y.mean()) / y.std()
-
-
-def _module_from(params, e, activation=torch.nn.ReLU):
-    """Proxy ``e`` of the stacked ``Params`` as an ``nn.Sequential`` (weights copied)."""
-    layers = []
-    n_layers = len(params) // 2
-    for layer in range(n_layers):
-        W, b = params[2 * layer][e], params[2 * layer + 1][e]
-        linear = torch.nn.Linear(W.shape[0], W.shape[1], dtype=W.dtype)
-        with torch.no_grad():
-            linear.weight.copy_(W.T)
-            linear.bias.copy_(b.squeeze(0))
-        layers.append(linear)
-        if layer < n_layers - 1:
-            layers.append(activation())
-    return torch.nn.Sequential(*layers)
 
 
 def _np_pearson(a, b):
@@ -51,21 +36,28 @@ def _listnet(f, y):
     return -(p_y * log_p_f).sum()
 
 
-def _train_alone(module, Z, y, train_rows, val_rows, epochs, lr, loss_name="mse"):
-    """Full-batch Adam with the cosine schedule; keep the best-validation-Pearson epoch."""
+def _train_alone(module, Z, y, train_rows, val_rows, epochs, lr, loss_name="mse",
+                 epoch_orders=None, batch_size=None):
+    """Adam with the cosine schedule; keep the best-validation-Pearson epoch. Full batch, or
+    with ``epoch_orders`` (one permutation of ``train_rows`` per epoch) mini-batches of
+    ``batch_size`` in that order."""
     optimizer = torch.optim.Adam(module.parameters(), lr=lr)
     best_r, best_state, history = -math.inf, None, []
     for epoch in range(epochs):
         for group in optimizer.param_groups:
             group["lr"] = lr * (1 + math.cos(math.pi * epoch / epochs)) / 2
-        f = module(Z[train_rows]).squeeze(-1)
-        if loss_name == "listnet":
-            loss = _listnet(f, y[train_rows])
-        else:
-            loss = (f - y[train_rows]).square().mean()
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
+        rows = train_rows if epoch_orders is None else train_rows[epoch_orders[epoch]]
+        step = len(rows) if batch_size is None else batch_size
+        for start in range(0, len(rows), step):
+            batch = rows[start:start + step]
+            f = module(Z[batch]).squeeze(-1)
+            if loss_name == "listnet":
+                loss = _listnet(f, y[batch])
+            else:
+                loss = (f - y[batch]).square().mean()
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
         with torch.no_grad():
             r = _np_pearson(module(Z[val_rows]).squeeze(-1), y[val_rows])
         history.append(r)
@@ -90,12 +82,12 @@ def test_batched_pretraining_equals_each_proxy_trained_alone(loss_name):
         val_rows = result.val_index[e]
         train_rows = torch.tensor(sorted(set(range(90)) - set(val_rows.tolist())))
         assert len(train_rows) == 81  # 10 % held out, disjoint from training
-        module = _module_from(init, e)
+        module = module_from_params(init, e)
         state, best_r, history = _train_alone(module, Z, y, train_rows, val_rows, epochs, 0.05,
                                               loss_name)
         np.testing.assert_allclose(result.history[:, e].numpy(), history, rtol=1e-7, atol=1e-9)
         assert result.val_pearson[e].item() == pytest.approx(best_r, rel=1e-7, abs=1e-9)
-        selected = _module_from(result.params, e).state_dict()
+        selected = module_from_params(result.params, e).state_dict()
         for key, value in state.items():
             torch.testing.assert_close(selected[key], value, rtol=1e-6, atol=1e-8)
 
@@ -155,7 +147,7 @@ def test_bootstrap_trains_each_proxy_on_its_own_resample():
         held_out = set(result.val_index[e].tolist())
         assert len(rows) == 81 and not held_out & set(rows.tolist())
         assert len(set(rows.tolist())) < 81  # drawn with replacement: repeats
-        module = _module_from(init, e)
+        module = module_from_params(init, e)
         state, _, history = _train_alone(module, Z, y, rows, result.val_index[e], epochs, 0.05)
         np.testing.assert_allclose(result.history[:, e].numpy(), history, rtol=1e-7, atol=1e-9)
     assert not torch.equal(result.train_index[0].sort().values,
@@ -248,20 +240,9 @@ def test_mini_batches_with_tanh_equal_each_proxy_trained_alone():
     val_rows, train_rows = order[:, :9], order[:, 9:]
     shuffles = [torch.rand(M, 81, generator=g).argsort(dim=1) for _ in range(epochs)]
     for e in range(M):
-        module = _module_from(init, e, torch.nn.Tanh)
-        optimizer = torch.optim.Adam(module.parameters(), lr=0.03)
-        history = []
-        for epoch in range(epochs):
-            for group in optimizer.param_groups:
-                group["lr"] = 0.03 * (1 + math.cos(math.pi * epoch / epochs)) / 2
-            rows = train_rows[e][shuffles[epoch][e]]
-            for start in range(0, 81, B):  # 5 batches, the last one of 1 row
-                batch = rows[start:start + B]
-                loss = (module(Z[batch]).squeeze(-1) - y[batch]).square().mean()
-                optimizer.zero_grad()
-                loss.backward()
-                optimizer.step()
-            with torch.no_grad():
-                history.append(_np_pearson(module(Z[val_rows[e]]).squeeze(-1), y[val_rows[e]]))
+        module = module_from_params(init, e, torch.nn.Tanh)
+        _, _, history = _train_alone(  # 5 batches per epoch, the last one of 1 row
+            module, Z, y, train_rows[e], val_rows[e], epochs, 0.03,
+            epoch_orders=[shuffle[e] for shuffle in shuffles], batch_size=B)
         assert torch.equal(result.val_index[e], val_rows[e])
         np.testing.assert_allclose(result.history[:, e].numpy(), history, rtol=1e-7, atol=1e-9)

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from botorch_mentor import MentoringEnsemble, fit_mentoring_ensemble, optimize_designs
-from tests.conftest import DTYPES, quadratic_data, tiny_config
+from tests.conftest import DTYPES, module_from_params, quadratic_data, tiny_config
 
 
 def _start(model, n=6):
@@ -206,15 +206,7 @@ def test_member_predictions_against_torch_modules(per_candidate, activation, mod
     for c in range(C):
         for m in range(M):
             e = c * M + m if per_candidate else m  # per candidate: group-major copies
-            layers = []
-            for layer in range(len(params) // 2):
-                W, b = params[2 * layer][e], params[2 * layer + 1][e]
-                linear = torch.nn.Linear(*W.shape, dtype=W.dtype)
-                with torch.no_grad():
-                    linear.weight.copy_(W.T)
-                    linear.bias.copy_(b.reshape(-1))
-                layers += [linear, module()]
-            network = torch.nn.Sequential(*layers[:-1])
+            network = module_from_params(params, e, module)
             with torch.no_grad():
                 expected = network(Z[c]).item()
             assert got[c, m].item() == pytest.approx(expected, rel=1e-12, abs=1e-14)
