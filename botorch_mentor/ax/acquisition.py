@@ -29,7 +29,7 @@ PERTURBATION_SCALES = (0.25, 0.5, 1.0)
 
 
 def _rows_in(candidates: Tensor, rows: Tensor) -> Tensor:
-    r"""Whether each candidate equals (to 1e-6 of the range-free scale) a row of ``rows``.
+    r"""Whether each candidate equals a row of ``rows`` (within 1e-6 in every coordinate).
 
     Args:
         candidates: ``c x d``.
@@ -92,12 +92,12 @@ class DistinctAcquisition(Acquisition):
         low, high = bounds[0], bounds[1]
         scales = torch.tensor(PERTURBATION_SCALES, dtype=candidate.dtype).repeat_interleave(
             -(-half // len(PERTURBATION_SCALES)))[:half].unsqueeze(-1)
-        noise = torch.randn(half, d, generator=generator, dtype=candidate.dtype) * scales
-        uniform = torch.rand(REPAIR_DRAWS - half, d, generator=generator, dtype=candidate.dtype)
-        relaxed = torch.cat([
-            candidate.cpu() + noise * (high - low).cpu(),
-            low.cpu() + uniform * (high - low).cpu(),
-        ]).to(candidate)
+        # drawn on the CPU generator (the same draws on any device), used on the data's device
+        noise = (torch.randn(half, d, generator=generator, dtype=candidate.dtype) * scales
+                 ).to(candidate)
+        uniform = torch.rand(REPAIR_DRAWS - half, d, generator=generator, dtype=candidate.dtype
+                             ).to(candidate)
+        relaxed = torch.cat([candidate + noise * (high - low), low + uniform * (high - low)])
         relaxed = torch.minimum(torch.maximum(relaxed, low), high)
         draws = torch.unique(rounding(relaxed).to(candidate), dim=0)
         draws = draws[~_rows_in(draws, avoid)]
