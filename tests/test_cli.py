@@ -9,9 +9,13 @@ from botorch_mentor.cli import main
 from botorch_mentor.propose import propose
 
 
-def _run(*args):
-    return subprocess.run([sys.executable, "-m", "botorch_mentor.cli", *args],
-                          capture_output=True, text=True, timeout=300)
+def _run(capsys, *args):
+    """``botorch-mentor *args`` in this process: (exit status, stdout, stderr). In-process, so
+    the suite does not pay a Python start and the imports per call; the module entry point
+    itself is run once, in ``test_module_entry_point_exits_with_the_status``."""
+    status = main([str(a) for a in args])
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
 
 
 def _dna_frame(n=300, seed=0):
@@ -21,29 +25,49 @@ def _dna_frame(n=300, seed=0):
     return pd.DataFrame({"sequence": seqs, "binding": score})
 
 
-def test_tasks_command(capsys):
+def test_tasks_command(capsys, monkeypatch, hide_module):
+    """Every registered task gets a line; a missing extra or data folder is said on its line.
+    ViennaRNA is hidden (folding rna40's 10,000 designs takes 15 s), and the registry's cache
+    bypassed so that a task built earlier in this process does not hide the missing extra."""
+    from botorch_mentor.tasks import list_tasks, registry
+    from botorch_mentor.tasks.rna import RNA_TASK_SIZES, registered_rna_task
+
+    monkeypatch.delenv("DESIGN_BENCH_DATA", raising=False)
+    monkeypatch.setattr(registry, "registered_rna_task", registered_rna_task.__wrapped__)
+    hide_module("RNA")
     assert main(["tasks"]) == 0
-    assert "tfbind8" in capsys.readouterr().out
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].split() == ["task", "designs", "rows", "best", "source"]
+    lines = {line.split()[0]: " ".join(line.split()) for line in out[1:]}
+    assert set(lines) == set(list_tasks())
+    # TFBind8's visible split: 32,898 rows, best normalized score 0.439 (design-bench)
+    assert lines["tfbind8"].startswith("tfbind8 sequence L=8, V=4 32898 0.439 embedded")
+    assert lines["hartmann6"].startswith("hartmann6 continuous d=6 5000 ")
+    assert lines["tfbind10"].startswith("tfbind10 (data not present) - - design-bench")
+    for name in RNA_TASK_SIZES:
+        assert lines[name].startswith(f"{name} (extra not installed) - - ViennaRNA")
+        assert lines[name].endswith("(extra: rna)")
 
 
-def test_propose_sequences_end_to_end(tmp_path):
+def test_propose_sequences_end_to_end(tmp_path, capsys):
     frame = _dna_frame()
     path = tmp_path / "data.csv"
     frame.to_csv(path, index=False)
     out = tmp_path / "proposals.csv"
-    result = _run("propose", str(path), "--target", "binding", "--n", "16", "--output", str(out))
-    assert result.returncode == 0, result.stderr
+    status, stdout, stderr = _run(capsys, "propose", path, "--target", "binding", "--n", "8",
+                                  "--output", out)
+    assert status == 0, stderr
     proposals = pd.read_csv(out)
     assert list(proposals.columns) == ["rank", "sequence", "predicted_binding", "std_binding",
                                        "in_table"]
     assert proposals["sequence"].str.len().eq(6).all()
-    assert proposals["sequence"].is_unique and 1 <= len(proposals) <= 16
+    assert proposals["sequence"].is_unique and 1 <= len(proposals) <= 8
     # the summary compares with the data on the same (predicted) scale
-    assert "Best in data: " in result.stdout and " predicted; best proposal (" in result.stdout
+    assert "Best in data: " in stdout and " predicted; best proposal (" in stdout
     best = proposals.iloc[0]
-    assert f"{best['predicted_binding']:.4g} ± " in result.stdout
+    assert f"{best['predicted_binding']:.4g} ± " in stdout
     # progress bars with ETA for the fit and the ascent
-    assert "pretraining" in result.stderr and "ascent" in result.stderr
+    assert "pretraining" in stderr and "ascent" in stderr
 
 
 def test_propose_continuous_api():
@@ -77,11 +101,20 @@ def _csv(tmp_path, frame):
          ["--target", "binding", "--alphabet", "dna"], "letter 'N' at data row 1"),
     ],
 )
-def test_propose_errors_exit_cleanly(tmp_path, make, args, message):
-    result = _run("propose", _csv(tmp_path, make()), *args)
+def test_propose_errors_exit_cleanly(tmp_path, capsys, make, args, message):
+    status, _, stderr = _run(capsys, "propose", _csv(tmp_path, make()), *args)
+    assert status == 2
+    assert message in stderr and stderr.startswith("botorch-mentor propose: error: ")
+    assert len(stderr.strip().splitlines()) == 1
+
+
+def test_module_entry_point_exits_with_the_status(tmp_path):
+    path = _csv(tmp_path, _dna_frame(n=20))
+    result = subprocess.run([sys.executable, "-m", "botorch_mentor.cli", "propose", path,
+                             "--target", "missing"], capture_output=True, text=True, timeout=300)
     assert result.returncode == 2
-    assert message in result.stderr and "Traceback" not in result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1
+    assert result.stderr.startswith("botorch-mentor propose: error: target column 'missing'")
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
 @pytest.mark.parametrize(
@@ -115,12 +148,13 @@ def test_ray_flag_without_ray_says_how_to_install(hide_module, capsys, tmp_path)
     assert "pip install 'botorch-mentor[ray]'" in capsys.readouterr().err
 
 
-def test_proposals_ignore_id_columns(tmp_path):
+def test_proposals_ignore_id_columns(tmp_path, capsys):
     frame = _dna_frame(n=120).assign(id=lambda f: [f"x{i}" for i in range(len(f))], batch=3)
     out = tmp_path / "p.csv"
-    result = _run("propose", _csv(tmp_path, frame), "--target", "binding", "--n", "4",
-                  "--sequence-column", "sequence", "--alphabet", "dna", "--output", str(out))
-    assert result.returncode == 0, result.stderr
+    status, _, stderr = _run(capsys, "propose", _csv(tmp_path, frame), "--target", "binding",
+                             "--n", "4", "--sequence-column", "sequence", "--alphabet", "dna",
+                             "--output", out)
+    assert status == 0, stderr
     assert "sequence" in pd.read_csv(out).columns
 
 
@@ -135,13 +169,13 @@ def test_proposals_ignore_id_columns(tmp_path):
         (b"\xff\xfe\x80 not utf8 at all", "not UTF-8 text"),
     ],
 )
-def test_files_that_are_not_tables(tmp_path, content, message):
+def test_files_that_are_not_tables(tmp_path, capsys, content, message):
     path = tmp_path / "data.csv"
     path.write_bytes(content)
-    result = _run("propose", str(path), "--target", "binding")
-    assert result.returncode == 2
-    assert message in result.stderr and "Traceback" not in result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1
+    status, _, stderr = _run(capsys, "propose", path, "--target", "binding")
+    assert status == 2
+    assert message in stderr and stderr.startswith("botorch-mentor propose: error: ")
+    assert len(stderr.strip().splitlines()) == 1
 
 
 def test_version_and_help_list_the_choices(capsys):

@@ -129,7 +129,7 @@ class MentoringGenerator(TorchGenerator):
                 seen.append(pending.to(model.train_X))
         chosen: list[Tensor] = []
         chosen_scores: list[Tensor] = []
-        n_train = model.train_X.shape[0]
+        n_train = _distinct_rows(model.train_X)[0].shape[0]
         sources = [
             (lambda a=attempt: self._proposals(
                 sign, min(n_train, max(n, MIN_POOL) * 2**a), a, bounds, torch_opt_config))
@@ -158,12 +158,18 @@ class MentoringGenerator(TorchGenerator):
     def _proposals(
         self, sign: float, pool: int, attempt: int, bounds: Tensor, config: TorchOptConfig
     ) -> tuple[Tensor, Tensor]:
-        r"""Rounded designs ascended from the ``pool`` best arms, best predicted first; cached
-        until the next ``fit``, so successive ``gen(1)`` calls of one batch cost one ascent."""
+        r"""Rounded designs ascended from the ``pool`` best distinct arms (a repeated arm counts
+        once, with its mean), best predicted first; cached until the next ``fit``, so
+        successive ``gen(1)`` calls of one batch cost one ascent."""
         key = (sign, pool, attempt)
         if key not in self._cache:
             model = self._model(sign)
-            start = model.train_X[model.train_Y.squeeze(-1).topk(pool).indices]
+            designs, inverse = _distinct_rows(model.train_X)
+            totals = torch.zeros(designs.shape[0], dtype=model.train_Y.dtype,
+                                 device=designs.device)
+            totals.index_add_(0, inverse, model.train_Y.squeeze(-1))
+            means = totals / torch.bincount(inverse, minlength=designs.shape[0])
+            start = designs[means.topk(pool).indices]
             result = optimize_designs(model, start, seed=self.seed + attempt)
             designs = _round(result.designs, bounds, config)
             scores = model.posterior(designs).mean.reshape(-1)
@@ -191,6 +197,13 @@ class MentoringGenerator(TorchGenerator):
 
     def _get_state(self) -> dict[str, Any]:
         return {}
+
+
+def _distinct_rows(X: Tensor) -> tuple[Tensor, Tensor]:
+    r"""The distinct rows of an ``n x d`` tensor (``u x d``) and each row's index among them
+    (``n``)."""
+    designs, inverse = torch.unique(X, dim=0, return_inverse=True)
+    return designs, inverse
 
 
 def _take_new(

@@ -70,7 +70,8 @@ def test_json_round_trip_keeps_the_generator(hartmann_frame, tmp_path):
 
     client = hartmann_client()
     attach_dataset(client, hartmann_frame, "f")
-    options = dict(preset="fast", mode="shared", seed=7, n_proxies=5, n_neighbours=6, **SMALL)
+    tiny = {"hidden_sizes": [8, 8], "pretrain_epochs": 2, "ascent_steps": 5}  # any values do
+    options = dict(preset="fast", mode="shared", seed=7, n_proxies=5, n_neighbours=6, **tiny)
     client.set_generation_strategy(mentoring_generation_strategy(**options))
     client.get_next_trials(max_trials=1)
     path = tmp_path / "experiment.json"
@@ -83,7 +84,7 @@ def test_json_round_trip_keeps_the_generator(hartmann_frame, tmp_path):
     assert spec.generator_enum.value == "TriMentoring"
     assert spec.generator_kwargs == {
         "preset": "fast", "mode": "shared", "seed": 7,
-        "config": {"n_proxies": 5, "n_neighbours": 6, **SMALL},
+        "config": {"n_proxies": 5, "n_neighbours": 6, **tiny},
     }
     assert len(loaded.get_next_trials(max_trials=1)) == 1
 
@@ -176,3 +177,45 @@ def test_small_spaces_are_searched_until_every_design_is_proposed():
     assert proposed == {designs[i] for i in (3, 5, 6)}
     with pytest.raises(UnsupportedError, match="exhausted"):
         client.get_next_trials(max_trials=1)
+
+
+def test_ascents_start_from_the_best_distinct_arms(monkeypatch):
+    """A table with replicates: the ascent starts from the best distinct designs ranked by
+    their mean score (pandas groupby as the reference), each once; a replicated mediocre
+    design does not crowd out better ones."""
+    import pandas as pd
+    from ax.api.client import Client
+    from ax.api.configs import RangeParameterConfig
+
+    import botorch_mentor.ax.generator as generator_module
+
+    rng = np.random.default_rng(3)
+    X = rng.uniform(size=(40, 2)).round(3)
+    y = X.sum(1)
+    frame = pd.DataFrame(X, columns=["a", "b"]).assign(y=y)
+    # the 20th best design, measured 12 times with a high and a low value: mean unchanged
+    twentieth = frame.sort_values("y").iloc[-20]
+    replicates = pd.DataFrame([twentieth] * 12).assign(
+        y=twentieth.y + np.tile([0.5, -0.5], 6))
+    frame = pd.concat([frame, replicates], ignore_index=True)
+    client = Client()
+    client.configure_experiment(parameters=[
+        RangeParameterConfig(name=c, parameter_type="float", bounds=(0.0, 1.0)) for c in "ab"])
+    client.configure_optimization(objective="y")
+    attach_dataset(client, frame, "y")
+    starts = []
+    real = generator_module.optimize_designs
+
+    def spy(model, start, **kwargs):
+        starts.append(start.clone())
+        return real(model, start, **kwargs)
+
+    monkeypatch.setattr(generator_module, "optimize_designs", spy)
+    client.set_generation_strategy(mentoring_generation_strategy(
+        hidden_sizes=[8, 8], pretrain_epochs=2, ascent_steps=2))
+    client.get_next_trials(max_trials=1)
+    means = frame.groupby(["a", "b"]).y.mean().sort_values(ascending=False)
+    expected = {tuple(round(v, 3) for v in key) for key in means.index[:16]}
+    got = [tuple(round(float(v), 3) for v in row) for row in starts[0]]
+    assert len(got) == len(set(got)) == 16
+    assert set(got) == expected
