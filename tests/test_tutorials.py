@@ -17,6 +17,7 @@ def test_all_four_tutorials_exist():
                      "bring_your_own_data.ipynb", "reproduce_the_paper.ipynb"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_runs_in_smoke_mode(path, monkeypatch):
     monkeypatch.setenv("SMOKE_TEST", "1")

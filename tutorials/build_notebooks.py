@@ -106,7 +106,7 @@ print(len(frame), "rows, best activity", frame.activity.max().round(2))"""),
 alphabet (`dna`, `rna`, `protein` or the letters; a letter outside it is reported with its row).
 Every proposal comes with the ensemble's mean prediction *for the sequence as written*, the
 proxies' spread (`std_activity`), whether it is already in the table, and its rank."""),
-    ("code", """proposals = propose(frame, target="activity", n=16 if SMOKE_TEST else 64,
+    ("code", """proposals = propose(frame, target="activity", n=8 if SMOKE_TEST else 64,
                     sequence_column="sequence", alphabet="dna")
 print("best in data:", round(proposals.attrs["best_in_data"], 2), "measured,",
       round(proposals.attrs["predicted_best_in_data"], 2), "predicted")
@@ -122,7 +122,7 @@ assert proposals.true_matches.max() > frame.activity.max().round()"""),
     out = os.path.join(tmp, "proposals.csv")
     run = subprocess.run([sys.executable, "-m", "botorch_mentor.cli", "propose", path,
                           "--target", "activity", "--sequence-column", "sequence",
-                          "--alphabet", "dna", "--n", "16", "--output", out],
+                          "--alphabet", "dna", "--n", "8" if SMOKE_TEST else "16", "--output", out],
                          capture_output=True, text=True)
     print(run.stdout if run.returncode == 0 else run.stderr)
     assert run.returncode == 0
@@ -145,7 +145,7 @@ import botorch_mentor.ax as bmax
 
 warnings.filterwarnings("ignore"); logging.getLogger("ax").setLevel(logging.WARNING)
 SMOKE_TEST = os.environ.get("SMOKE_TEST") == "1"
-small = {"hidden_sizes": [32, 32], "pretrain_epochs": 10} if SMOKE_TEST else {}
+small = {"hidden_sizes": [32, 32], "pretrain_epochs": 10, "ascent_steps": 50} if SMOKE_TEST else {}
 h = Hartmann(dim=6)
 rng = np.random.default_rng(0)
 X = rng.uniform(size=(400, 6)); y = -h(torch.tensor(X)).numpy()
@@ -217,7 +217,9 @@ and with design-bench itself installed, wrap a live task with
 
 def build(cells, name):
     nb = new_notebook()
-    nb.cells = [new_markdown_cell(src) if kind == "md" else new_code_cell(src) for kind, src in cells]
+    # cell ids from the position, so that rebuilding unchanged sources changes no file
+    nb.cells = [new_markdown_cell(src, id=f"cell-{i}") if kind == "md"
+                else new_code_cell(src, id=f"cell-{i}") for i, (kind, src) in enumerate(cells)]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, HERE / name)
 

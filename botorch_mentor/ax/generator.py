@@ -246,11 +246,15 @@ def _objective_sign(config: TorchOptConfig) -> float:
 
 
 def _round(designs: Tensor, bounds: Tensor, config: TorchOptConfig) -> Tensor:
-    r"""Clip to the bounds, then round through Ax's transforms (integers, one-hot choices)."""
-    clipped = torch.minimum(torch.maximum(designs, bounds[0]), bounds[1])
-    if config.rounding_func is None:
-        return clipped
-    return torch.stack([config.rounding_func(row) for row in clipped])
+    r"""Round through Ax's transforms (integers, one-hot choices), then clip to the bounds.
+
+    Rounding first: a one-hot choice is the argmax of the unclipped relaxation. Clipping
+    first would turn two letters above 1 (or all below 0) into a tie, which Ax breaks with
+    NumPy's global random state, so the proposals would depend on it rather than on ``seed``.
+    For integers and floats the order does not matter (integer bounds)."""
+    if config.rounding_func is not None:
+        designs = torch.stack([config.rounding_func(row) for row in designs])
+    return torch.minimum(torch.maximum(designs, bounds[0]), bounds[1])
 
 
 TRANSFORMS = [*Cont_X_trans, Derelativize, StandardizeY]

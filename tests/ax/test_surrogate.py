@@ -5,7 +5,6 @@ from botorch.acquisition import qSimpleRegret
 
 from botorch_mentor.ax import DistinctAcquisition, attach_dataset, surrogate_generation_strategy
 from tests.ax.conftest import (
-    SMALL,
     hartmann_client,
     hartmann_value,
     tfbind_client,
@@ -34,8 +33,10 @@ def test_drop_in_surrogate_continuous(hartmann_frame, acquisition):
     truth = np.array([hartmann_value(p) for p in points])
     assert np.corrcoef(means, truth)[0, 1] > 0.4
     assert (sems > 0).all()
-    best = client.get_best_parameterization(use_model_predictions=True)
-    assert best is not None and set(best[0]) == {f"x{i}" for i in range(6)}
+    if acquisition == "qLogNEI":  # independent of the acquisition; Ax first cross-validates
+        # the surrogate, refitting it once per row (11 s here), so it is checked once
+        best = client.get_best_parameterization(use_model_predictions=True)
+        assert best is not None and set(best[0]) == {f"x{i}" for i in range(6)}
 
 
 def test_drop_in_surrogate_choices_exploit(tfbind_frame):
@@ -84,8 +85,9 @@ def test_model_options_are_json_and_round_trip(hartmann_frame, tmp_path):
     from ax.api.client import Client
 
     client = hartmann_client()
-    attach_dataset(client, hartmann_frame, "f")
-    client.set_generation_strategy(surrogate_generation_strategy("qSimpleRegret", **SMALL))
+    attach_dataset(client, hartmann_frame.head(40), "f")  # Ax's JSON costs ~40 ms per trial
+    tiny = {"hidden_sizes": [8, 8], "pretrain_epochs": 2}  # the options' values do not matter
+    client.set_generation_strategy(surrogate_generation_strategy("qSimpleRegret", **tiny))
     client.get_next_trials(max_trials=1)
     client.save_to_json_file(str(tmp_path / "e.json"))
     loaded = Client.load_from_json_file(str(tmp_path / "e.json"))

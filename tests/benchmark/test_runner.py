@@ -16,6 +16,7 @@ def small_task():
     return synthetic_task("hartmann6", n_samples=400)
 
 
+@pytest.mark.slow
 def test_every_method_runs_end_to_end(small_task, tmp_path):
     records = run_benchmark(small_task, methods=list(METHODS), seeds=1, config_changes=TINY,
                             output=tmp_path)
