@@ -71,7 +71,9 @@ def test_kernel_scale_grows_with_width_at_default_init():
     assert scales[1] > 5 * scales[0]
 
 
-def test_diagnose_step_values():
+@pytest.mark.parametrize("activation, voting", [("relu", True), ("tanh", True),
+                                                  ("tanh", False)])
+def test_diagnose_step_values(activation, voting):
     g = torch.Generator().manual_seed(3)
     M, G, K, d = 3, 4, 6, 3
     params = init_params(M * G, d, (12, 12), generator=g, dtype=torch.float64)
@@ -80,18 +82,20 @@ def test_diagnose_step_values():
     data_X = torch.randn(40, d, generator=g, dtype=torch.float64)
     data_y = data_X.sum(-1)
     pairs = pair_indices(K)
-    config = MentoringConfig.fast(hidden_sizes=(12, 12), n_neighbours=K, inner_lr=0.5)
+    config = MentoringConfig.fast(hidden_sizes=(12, 12), n_neighbours=K, inner_lr=0.5,
+                                  activation=activation, voting=voting)
     mentored, stats = mentoring_step(params, points, pairs, M, data_X, data_y, config)
-    diag = diagnose_step(params, mentored, points, pairs, M, designs)
+    diag = diagnose_step(params, mentored, points, pairs, M, designs, voting, activation)
 
-    f0 = mlp_forward(params, points.repeat_interleave(M, 0)).view(G, M, K)
-    f1 = mlp_forward(mentored, points.repeat_interleave(M, 0)).view(G, M, K)
+    f0 = mlp_forward(params, points.repeat_interleave(M, 0), activation).view(G, M, K)
+    f1 = mlp_forward(mentored, points.repeat_interleave(M, 0), activation).view(G, M, K)
     for grp in range(G):
+        mean = f0[grp].mean(0)
         for i in range(M):
             wrong, fixed = 0, 0
             for a, b in itertools.combinations(range(K), 2):
                 votes = [bool(f0[grp, j, a] > f0[grp, j, b]) for j in range(M)]
-                consensus = sum(votes) * 2 > M
+                consensus = sum(votes) * 2 > M if voting else bool(mean[a] > mean[b])
                 if votes[i] != consensus:
                     wrong += 1
                     fixed += bool(f1[grp, i, a] > f1[grp, i, b]) == consensus
@@ -99,9 +103,20 @@ def test_diagnose_step_values():
             if wrong == 0:
                 assert torch.isnan(share)
             else:
-                assert float(share) == pytest.approx(fixed / wrong)
+                assert float(share) == fixed / wrong  # exact in float64
+    assert diag.corrected_share.dtype == torch.float64
     own = designs.repeat_interleave(M, 0).unsqueeze(1)
-    change = (mlp_forward(mentored, own) - mlp_forward(params, own)).abs().view(G, M)
-    torch.testing.assert_close(diag.prediction_change, change)
+    change = (mlp_forward(mentored, own, activation) - mlp_forward(params, own, activation))
+    torch.testing.assert_close(diag.prediction_change, change.abs().view(G, M))
+    torch.testing.assert_close(  # the scale of the proxies before the step, same activation
+        diag.kernel_scale, tangent_kernel_scale(params, points, pairs, M, activation).view(G, M))
     assert float(stats.disagreement.sum()) > 0
     assert bool((diag.corrected_share[~torch.isnan(diag.corrected_share)] > 0).any())
+
+
+def test_gram_defaults_to_relu():
+    g = torch.Generator().manual_seed(4)
+    params = init_params(2, 3, (8,), generator=g, dtype=torch.float64)
+    X = torch.randn(2, 5, 3, generator=g, dtype=torch.float64)
+    torch.testing.assert_close(tangent_kernel_gram(params, X), tangent_kernel_gram(params, X,
+                                                                                   "relu"))

@@ -86,3 +86,21 @@ def test_even_proxies_are_supported():
     mentored, stats = mentoring_step(params, points, pair_indices(6), 4, *data, config)
     assert stats.disagreement.shape == (1, 4)
     assert all(torch.isfinite(p).all() for p in mentored)
+
+
+def test_bfloat16_outer_pass_changes_the_step_only_by_its_rounding():
+    """``outer_precision="bfloat16"`` really runs the outer pass in bfloat16 (the soft labels,
+    hence the mentored weights, move by its rounding: far more than float64's, far less than
+    the step itself)."""
+    config = MentoringConfig.fast(hidden_sizes=(12, 12), n_neighbours=6, inner_lr=0.05,
+                                  soft_label_lr=50.0)
+    _, params, points, data_X, data_y = _problem(torch.float64)
+    pairs = pair_indices(6)
+    full, full_stats = mentoring_step(params, points, pairs, 3, data_X, data_y, config)
+    low, low_stats = mentoring_step(params, points, pairs, 3, data_X, data_y,
+                                    config.replace(outer_precision="bfloat16"))
+    shift = (full_stats.label_shift - low_stats.label_shift).abs().max()
+    assert 1e-6 < float(shift) < 0.05 * float(full_stats.label_shift.abs().max())
+    step = sum(float((f - p).norm()) for f, p in zip(full, params))
+    rounding = sum(float((f - q).norm()) for f, q in zip(full, low))
+    assert 1e-6 * step < rounding < 0.05 * step
