@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import torch
 from ax.adapter.registry import (
     GENERATOR_KEY_TO_GENERATOR_SETUP,
@@ -171,7 +172,7 @@ class MentoringGenerator(TorchGenerator):
             means = totals / torch.bincount(inverse, minlength=designs.shape[0])
             start = designs[means.topk(pool).indices]
             result = optimize_designs(model, start, seed=self.seed + attempt)
-            designs = _round(result.designs, bounds, config)
+            designs = _round(result.designs, bounds, config, self.seed + attempt)
             scores = model.posterior(designs).mean.reshape(-1)
             order = scores.argsort(descending=True)
             self._cache[key] = (designs[order], scores[order])
@@ -189,7 +190,8 @@ class MentoringGenerator(TorchGenerator):
         picks = torch.randint(centres.shape[0], (PERTURBATIONS,), generator=generator)
         noise = torch.randn(PERTURBATIONS, centres.shape[-1], generator=generator,
                             dtype=centres.dtype).to(centres.device)
-        designs = _round(model.from_latent(centres[picks] + scale * noise), bounds, config)
+        designs = _round(model.from_latent(centres[picks] + scale * noise), bounds, config,
+                         self.seed + int(1000 * scale))
         with torch.no_grad():
             scores = model.posterior(designs.unsqueeze(-2)).mean.reshape(-1)
         order = scores.argsort(descending=True)
@@ -245,16 +247,22 @@ def _objective_sign(config: TorchOptConfig) -> float:
     return 1.0 if float(nonzero[0]) > 0 else -1.0
 
 
-def _round(designs: Tensor, bounds: Tensor, config: TorchOptConfig) -> Tensor:
-    r"""Round through Ax's transforms (integers, one-hot choices), then clip to the bounds.
+def _round(designs: Tensor, bounds: Tensor, config: TorchOptConfig, seed: int) -> Tensor:
+    r"""Clip to the bounds, then round through Ax's transforms (integers, one-hot choices).
 
-    Rounding first: a one-hot choice is the argmax of the unclipped relaxation. Clipping
-    first would turn two letters above 1 (or all below 0) into a tie, which Ax breaks with
-    NumPy's global random state, so the proposals would depend on it rather than on ``seed``.
-    For integers and floats the order does not matter (integer bounds)."""
-    if config.rounding_func is not None:
-        designs = torch.stack([config.rounding_func(row) for row in designs])
-    return torch.minimum(torch.maximum(designs, bounds[0]), bounds[1])
+    Ax's rounding breaks ties (a one-hot relaxation with two letters clipped to 1, or all
+    at 0) with NumPy's global random state; it runs here on a state seeded with ``seed`` and
+    the caller's state is restored, so proposals depend on the generator's seed only. (Ax's
+    rounding needs values inside the bounds: a binary choice is an integer range.)"""
+    clipped = torch.minimum(torch.maximum(designs, bounds[0]), bounds[1])
+    if config.rounding_func is None:
+        return clipped
+    state = np.random.get_state()
+    np.random.seed(seed)
+    try:
+        return torch.stack([config.rounding_func(row) for row in clipped])
+    finally:
+        np.random.set_state(state)
 
 
 TRANSFORMS = [*Cont_X_trans, Derelativize, StandardizeY]
