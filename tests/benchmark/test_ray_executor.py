@@ -29,10 +29,19 @@ def _strip(records):
     return [{k: v for k, v in r.items() if k not in TIMINGS} for r in records]
 
 
-def test_same_records_as_the_local_executor(local_ray, small_task, tmp_path):
+@pytest.fixture
+def two_threads():
+    """This process at 2 torch threads for one test, then back (the suite pins 1 per
+    process; leaving 2 would oversubscribe the cores for every later test here)."""
+    old = torch.get_num_threads()
+    torch.set_num_threads(2)
+    yield
+    torch.set_num_threads(old)
+
+
+def test_same_records_as_the_local_executor(local_ray, small_task, tmp_path, two_threads):
     # Defaults only: both executors run every run with the same torch thread count, whatever
     # this process uses, so the arithmetic and the records are the same.
-    torch.set_num_threads(2)
     local = run_benchmark(small_task, methods=["grad-mean", "tri-mentoring-shared"],
                           seeds=[0, 1], config_changes=TINY, output=tmp_path / "local")
     assert torch.get_num_threads() == 2  # restored after the runs
