@@ -251,3 +251,47 @@ def test_zero_steps_and_plain_ascent_give_empty_diagnostics(fitted_model, mode, 
     assert no_steps.disagreement.shape == expected and no_steps.label_shift.shape == expected
     plain = optimize_designs(fitted_model, start, steps=3, mode=mode, mentoring=False)
     assert plain.disagreement.shape == (0, 1, M) and plain.label_shift.shape == (0, 1, M)
+
+
+def test_each_mentoring_step_sees_outer_batch_size_rows(fitted_model, monkeypatch):
+    import botorch_mentor.optim.ascent as ascent_module
+
+    rows = []
+    real_step = ascent_module.mentoring_step
+
+    def spy(params, points, pairs, M, outer_X, outer_y, config):
+        rows.append((outer_X.shape[0], outer_y.shape[0]))
+        return real_step(params, points, pairs, M, outer_X, outer_y, config)
+
+    monkeypatch.setattr(ascent_module, "mentoring_step", spy)
+    config = fitted_model.config.replace(outer_batch_size=50)
+    optimize_designs(fitted_model, _start(fitted_model), config=config, steps=3)
+    assert rows == [(50, 50)] * 3  # of the 200 rows
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda m, x: optimize_designs(object(), x), TypeError,
+     "model must be a MentoringEnsemble, got object."),
+    (lambda m, x: optimize_designs(m, x, config={"steps": 3}), TypeError,
+     "config must be a MentoringConfig, got dict."),
+    (lambda m, x: optimize_designs(m, x, bounds=[[0.0] * 4, [1.0] * 4]), ValueError,
+     "bounds must be a 2 x 4 tensor (lower row, upper row), got ()."),
+    (lambda m, x: optimize_designs(m, x, bounds=torch.zeros(4, 2)), ValueError,
+     "bounds must be a 2 x 4 tensor (lower row, upper row), got (4, 2)."),
+])
+def test_refusals_word_for_word(fitted_model, call, error, message):
+    with pytest.raises(error) as raised:
+        call(fitted_model, _start(fitted_model))
+    assert str(raised.value) == message
+
+
+def test_bounds_take_the_designs_precision():
+    """float64 bounds on a float32 model: the ascent runs and returns float32 designs inside
+    the box (the bounds are cast to the designs, not the other way round)."""
+    X, Y = quadratic_data(dtype=torch.float32)
+    model = fit_mentoring_ensemble(MentoringEnsemble(X, Y, config=tiny_config()))
+    start = _start(model).clamp(-0.5, 0.5)
+    bounds = torch.tensor([[-0.5] * 4, [0.5] * 4], dtype=torch.float64)
+    result = optimize_designs(model, start, bounds=bounds, steps=3)
+    assert result.designs.dtype == torch.float32
+    assert bool((result.designs.abs() <= 0.5).all())
