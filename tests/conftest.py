@@ -22,8 +22,8 @@ DTYPES = (torch.float32, torch.float64)
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests marked ``slow`` run first (longest first, so that ``pytest -n 2``'s two processes
-    finish together instead of one waiting on a notebook started last).
+    """Tests marked ``slow`` run first (in collection order), so that ``pytest -n 2``'s two
+    processes finish together instead of one waiting on a notebook started last.
 
     ``BOTORCH_MENTOR_DESELECT``: comma-separated test-id prefixes to leave out. Set by
     ``tools/mutation_score.py --deselect`` so that a module's mutants are judged by its own

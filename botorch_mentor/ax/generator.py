@@ -80,6 +80,7 @@ class MentoringGenerator(TorchGenerator):
         self._discrete = False
         self._models: dict[float, MentoringEnsemble] = {}
         self._cache: dict[tuple[float, int, int], tuple[Tensor, Tensor]] = {}
+        self._arms: dict[float, tuple[Tensor, Tensor]] = {}
 
     # ---- TorchGenerator -------------------------------------------------------------------
     def fit(
@@ -99,6 +100,7 @@ class MentoringGenerator(TorchGenerator):
         self._discrete = any(ONE_HOT_MARKER in name for name in search_space_digest.feature_names)
         self._models = {}
         self._cache = {}
+        self._arms = {}
 
     def _model(self, sign: float) -> MentoringEnsemble:
         r"""The ensemble fitted on ``sign * Y`` (so that larger is always better)."""
@@ -130,7 +132,7 @@ class MentoringGenerator(TorchGenerator):
                 seen.append(pending.to(model.train_X))
         chosen: list[Tensor] = []
         chosen_scores: list[Tensor] = []
-        n_train = _distinct_rows(model.train_X)[0].shape[0]
+        n_train = self._distinct_arms(sign)[0].shape[0]
         sources = [
             (lambda a=attempt: self._proposals(
                 sign, min(n_train, max(n, MIN_POOL) * 2**a), a, bounds, torch_opt_config))
@@ -156,6 +158,19 @@ class MentoringGenerator(TorchGenerator):
             gen_metadata={"predicted": [float(sign * s) for s in chosen_scores]},
         )
 
+    def _distinct_arms(self, sign: float) -> tuple[Tensor, Tensor]:
+        r"""The distinct attached designs (``u x d``) and each one's mean of ``sign * Y``
+        (``u``): a design measured several times counts once. Cached until the next ``fit``."""
+        if sign not in self._arms:
+            model = self._model(sign)
+            designs, inverse = torch.unique(model.train_X, dim=0, return_inverse=True)
+            totals = torch.zeros(designs.shape[0], dtype=model.train_Y.dtype,
+                                 device=designs.device)
+            totals.index_add_(0, inverse, model.train_Y.squeeze(-1))
+            means = totals / torch.bincount(inverse, minlength=designs.shape[0])
+            self._arms[sign] = (designs, means)
+        return self._arms[sign]
+
     def _proposals(
         self, sign: float, pool: int, attempt: int, bounds: Tensor, config: TorchOptConfig
     ) -> tuple[Tensor, Tensor]:
@@ -165,11 +180,7 @@ class MentoringGenerator(TorchGenerator):
         key = (sign, pool, attempt)
         if key not in self._cache:
             model = self._model(sign)
-            designs, inverse = _distinct_rows(model.train_X)
-            totals = torch.zeros(designs.shape[0], dtype=model.train_Y.dtype,
-                                 device=designs.device)
-            totals.index_add_(0, inverse, model.train_Y.squeeze(-1))
-            means = totals / torch.bincount(inverse, minlength=designs.shape[0])
+            designs, means = self._distinct_arms(sign)
             start = designs[means.topk(pool).indices]
             result = optimize_designs(model, start, seed=self.seed + attempt)
             designs = _round(result.designs, bounds, config, self.seed + attempt)
@@ -186,12 +197,12 @@ class MentoringGenerator(TorchGenerator):
         model = self._model(sign)
         last = self._cache[(sign, *max(k[1:] for k in self._cache if k[0] == sign))]
         centres = model.to_latent(last[0][:16])
-        generator = torch.Generator().manual_seed(self.seed + int(1000 * scale))
+        seed = self.seed + int(1000 * scale)
+        generator = torch.Generator().manual_seed(seed)
         picks = torch.randint(centres.shape[0], (PERTURBATIONS,), generator=generator)
         noise = torch.randn(PERTURBATIONS, centres.shape[-1], generator=generator,
                             dtype=centres.dtype).to(centres.device)
-        designs = _round(model.from_latent(centres[picks] + scale * noise), bounds, config,
-                         self.seed + int(1000 * scale))
+        designs = _round(model.from_latent(centres[picks] + scale * noise), bounds, config, seed)
         with torch.no_grad():
             scores = model.posterior(designs.unsqueeze(-2)).mean.reshape(-1)
         order = scores.argsort(descending=True)
@@ -199,13 +210,6 @@ class MentoringGenerator(TorchGenerator):
 
     def _get_state(self) -> dict[str, Any]:
         return {}
-
-
-def _distinct_rows(X: Tensor) -> tuple[Tensor, Tensor]:
-    r"""The distinct rows of an ``n x d`` tensor (``u x d``) and each row's index among them
-    (``n``)."""
-    designs, inverse = torch.unique(X, dim=0, return_inverse=True)
-    return designs, inverse
 
 
 def _take_new(

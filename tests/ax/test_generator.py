@@ -226,8 +226,8 @@ def test_ascents_start_from_the_best_distinct_arms(monkeypatch):
 
 def test_proposals_depend_on_the_seed_not_on_global_random_state(tfbind_frame):
     """The same generator seed gives the same trials whatever NumPy's and torch's global
-    states are (Ax breaks one-hot ties with NumPy's global state; the rounding must not create
-    ties)."""
+    states are (Ax breaks one-hot ties with NumPy's global state; the generator rounds on a
+    state seeded from its own seed)."""
     import torch
 
     proposals = []
