@@ -195,6 +195,12 @@ def _propose(args: argparse.Namespace) -> int:
         f"{proposals.attrs['predicted_best_in_data']:.4g} predicted; best proposal "
         f"({where}): {best[predicted]:.4g} ± {best[spread]:.2g} predicted."
     )
+    batch = proposals.attrs["batch"]
+    print(
+        f"batch: {batch['distinct']} distinct designs, diversity {batch['diversity']:.3g} "
+        f"(mean pairwise distance), novelty {batch['novelty']:.3g} (mean distance to the "
+        "nearest design of the table)."
+    )
     for note in proposals.attrs["notes"]:
         print(f"note: {note}")
     return 0

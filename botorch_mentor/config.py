@@ -30,6 +30,7 @@ Activation = Literal["relu", "silu", "softplus", "tanh"]
 InitialProxies = Literal["pretrained", "fitted"]
 OuterPrecision = Literal["full", "bfloat16"]
 Strength = Literal["raw", "scale_free"]
+Batch = Literal["plain", "distinct"]
 PretrainLoss = Literal["mse", "listnet"]
 
 
@@ -123,6 +124,14 @@ class MentoringConfig:
     """eta: Adam step size of the design ascent (paper: 1e-3 continuous, 0.1 discrete)."""
     ascent_steps: int = 200
     """T: ascent steps (paper: 200 continuous, 100 discrete)."""
+    batch: Batch = "plain"
+    """What the ascent returns. ``"plain"`` (the paper): the ``n_candidates`` final designs,
+    repeats included. ``"distinct"``: ``n_candidates`` distinct designs chosen from every
+    design along every ascent, new designs before training designs, by predicted score with
+    a similarity penalty (``botorch_mentor.optim.selection``)."""
+    diversity_penalty: float = 0.5
+    """lambda of the ``"distinct"`` batch's greedy selection, in z-units of the training
+    scores (0: the best distinct designs by prediction)."""
 
     seed: int = 0
     """Seed of every random draw (initialization, splits, neighbourhoods)."""
@@ -186,6 +195,13 @@ class MentoringConfig:
             raise ValueError(
                 f"outer_precision must be 'full' or 'bfloat16', got {self.outer_precision!r}."
             )
+        if self.batch not in ("plain", "distinct"):
+            raise ValueError(f"batch must be 'plain' or 'distinct', got {self.batch!r}.")
+        _check_float(self, "diversity_penalty", positive=False)
+        if self.diversity_penalty < 0:
+            raise ValueError(
+                f"diversity_penalty must be >= 0, got {self.diversity_penalty!r}."
+            )
         if self.mode not in ("per_candidate", "shared"):
             raise ValueError(f"mode must be 'per_candidate' or 'shared', got {self.mode!r}.")
         if self.initial_proxies not in ("pretrained", "fitted"):
@@ -240,8 +256,12 @@ class MentoringConfig:
         scale-free mentoring step, except for ``"paper"`` (kept exact). Chosen by the study
         in the README ("Where the mentoring pays"): over TFBind8 and RNA20, 8 seeds, it has
         the best mean 50th percentile and 100th percentile of the score-scale configurations
-        and halves the overestimation. ``changes`` (e.g. ``strength="raw"``) override it."""
-        recommended = {} if preset == "paper" else {"strength": "scale_free"}
+        and halves the overestimation. Every preset returns a ``"distinct"`` batch (the
+        batch study of the documentation's results). ``changes`` (e.g. ``strength="raw"``)
+        override it."""
+        recommended = {"batch": "distinct"}
+        if preset != "paper":
+            recommended["strength"] = "scale_free"
         return cls.from_preset(preset, discrete, **{**recommended, **changes})
 
     @classmethod

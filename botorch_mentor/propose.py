@@ -16,9 +16,11 @@ import pandas as pd
 import torch
 
 from botorch_mentor.config import MentoringConfig
+from botorch_mentor.diversity import DesignDistance, batch_metrics
 from botorch_mentor.fitting.fit import fit_mentoring_ensemble
 from botorch_mentor.models.ensemble import MentoringEnsemble
 from botorch_mentor.optim.ascent import optimize_designs
+from botorch_mentor.optim.selection import BatchSelection
 from botorch_mentor.tables import DesignCodec, design_codec
 from botorch_mentor.validation import check_device, validation_rows
 
@@ -39,6 +41,7 @@ def propose(
     alphabet: str | None = None,
     bounds: Bounds = "data",
     progress: bool = False,
+    changes: dict | None = None,
 ) -> pd.DataFrame:
     r"""Propose up to ``n`` designs expected to beat the table's best.
 
@@ -59,6 +62,9 @@ def propose(
             ``(low, high)`` pair per design column (starting designs outside it are moved to
             its nearest point).
         progress: Show progress bars (pretraining epochs, ascent steps).
+        changes: ``MentoringConfig`` fields to change from the preset's
+            (``MentoringConfig.for_design``), e.g. ``{"strength": "raw"}`` or
+            ``{"batch": "plain"}``.
 
     Returns:
         A frame, best first, with ``rank``, the design columns, ``predicted_<target>`` (the
@@ -66,12 +72,15 @@ def propose(
         ``in_table`` (the design already appears in the table). Designs that decode to the same
         design are merged. ``frame.attrs`` holds ``notes`` (why fewer than ``n`` came back, if
         they did), ``best_in_data`` and ``predicted_best_in_data`` (the ensemble's mean for the
-        table's best design, on the same scale as the proposals' predictions).
+        table's best design, on the same scale as the proposals' predictions) and ``batch``:
+        the proposals' ``distinct``, ``diversity`` and ``novelty``
+        (``botorch_mentor.diversity``; Hamming distances for sequences, z-scored Euclidean
+        for numeric designs).
     """
     model, codec = fit_table_model(
         frame, target, preset=preset, mode=mode, seed=seed, device=device,
         sequence_column=sequence_column, design_columns=design_columns, alphabet=alphabet,
-        progress=progress,
+        progress=progress, changes=changes,
     )
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
         raise ValueError(f"n must be a positive integer, got {n!r}.")
@@ -82,7 +91,13 @@ def propose(
     start = _distinct_best(frame, codec, scores, n, notes).to(model.train_X)
     if box is not None:  # starting designs outside a user's box start from its nearest point
         start = torch.minimum(torch.maximum(start, box[0]), box[1])
-    result = optimize_designs(model, start, bounds=box, progress=progress)
+    result = optimize_designs(model, start, bounds=box, progress=progress,
+                              selection=table_selection(codec, model.config, n))
+    if result.pool_size is not None and len(result.designs) < n:
+        notes.append(
+            f"the ascents visited {result.pool_size} distinct designs, fewer than the {n} "
+            "asked for."
+        )
     designs = codec.decode(result.designs)
     table = predict_designs(model, codec, designs, target)
     merged = len(table)
@@ -101,12 +116,34 @@ def propose(
     best_row = int(np.argmax(scores))
     best_design = frame.iloc[[best_row]]
     table.attrs["notes"] = notes
+    table.attrs["batch"] = _batch_summary(frame, table, codec)
     table.attrs["best_in_data"] = float(scores[best_row])
     table.attrs["predicted_best_in_data"] = float(
         predict_designs(model, codec, best_design[codec.columns], target)[f"predicted_{target}"]
         .iloc[0]
     )
     return table
+
+
+def table_selection(codec: DesignCodec, config: MentoringConfig, n: int) -> BatchSelection | None:
+    r"""The ``BatchSelection`` of ``config.batch`` for a table's designs (None: plain)."""
+    if config.batch == "plain":
+        return None
+    if codec.discrete:
+        return BatchSelection.for_sequences(
+            codec.length, len(codec.alphabet), n=n, penalty=config.diversity_penalty
+        )
+    return BatchSelection(n=n, penalty=config.diversity_penalty)
+
+
+def _batch_summary(frame: pd.DataFrame, table: pd.DataFrame, codec: DesignCodec) -> dict:
+    r"""Distinct designs, diversity and novelty of the proposals against the table."""
+    if codec.discrete:
+        designs = codec.tokens(table[codec.columns[0]].tolist())
+        visible = codec.tokens(frame[codec.columns[0]].astype(str).tolist())
+    else:
+        designs, visible = codec.encode(table), codec.encode(frame)
+    return batch_metrics(designs, visible, DesignDistance.for_data(visible, codec.discrete))
 
 
 def fit_table_model(
@@ -121,6 +158,7 @@ def fit_table_model(
     design_columns: list[str] | None = None,
     alphabet: str | None = None,
     progress: bool = False,
+    changes: dict | None = None,
 ) -> tuple[MentoringEnsemble, DesignCodec]:
     r"""Check a table, choose its designs and fit the ensemble ``propose`` uses on it
     (deterministic for a seed on the CPU). Arguments as in ``propose``.
@@ -140,7 +178,8 @@ def fit_table_model(
     codec = design_codec(frame, target, sequence_column, design_columns, alphabet)
     scores = _scores(frame, target)
     config = MentoringConfig.for_design(
-        preset, codec.discrete, seed=seed, mode=mode, fit_mentoring_rounds=0
+        preset, codec.discrete, **{"seed": seed, "mode": mode, "fit_mentoring_rounds": 0,
+                                   **(changes or {})}
     )
     _check_rows(len(frame), config)
     X = codec.encode(frame).to(device)

@@ -53,16 +53,40 @@ def test_repeated_starting_designs_are_removed_and_shortfalls_explained():
     repeats = pd.DataFrame([best] * 30)
     frame = pd.concat([frame, repeats], ignore_index=True)
     distinct = frame["sequence"].nunique()
-    out = propose(frame, "binding", n=200, sequence_column="sequence")
+    out = propose(frame, "binding", n=200, sequence_column="sequence",
+                  changes={"batch": "plain"})
     notes = " ".join(out.attrs["notes"])
     assert f"holds {distinct} distinct designs, fewer than the 200" in notes
-    # one ascent per distinct design; proposals that decode alike are merged and counted
+    # plain batch: one ascent per distinct design; proposals that decode alike are merged
     merged = distinct - len(out)
     assert merged >= 0 and out["sequence"].is_unique
     if merged:
         assert f"{merged} proposals decoded to a design another proposal already has" in notes
     else:
         assert "merged" not in notes
+
+
+def test_the_distinct_batch_fills_n_from_the_ascents_and_leaves_the_table_out():
+    """By default the proposals are n distinct designs, none of them already in the table,
+    even when the table holds fewer distinct designs than n; a shortfall is explained."""
+    frame = _dna_frame(n=24)
+    out = propose(frame, "binding", n=60, sequence_column="sequence")
+    notes = " ".join(out.attrs["notes"])
+    assert "holds 24 distinct designs, fewer than the 60" in notes
+    assert out["sequence"].is_unique and not out["in_table"].any()
+    if len(out) < 60:
+        assert "the ascents visited" in notes
+    else:
+        assert len(out) == 60
+    batch = out.attrs["batch"]
+    assert batch["distinct"] == len(out)
+    tokens = np.array([["ACGT".index(c) for c in s] for s in out["sequence"]])
+    table = np.array([["ACGT".index(c) for c in s] for s in frame["sequence"]])
+    pairs = [(tokens[i] != tokens[j]).sum() for i in range(len(tokens))
+             for j in range(i + 1, len(tokens))]
+    assert batch["diversity"] == pytest.approx(np.mean(pairs))
+    assert batch["novelty"] == pytest.approx(
+        np.mean([(table != row).sum(1).min() for row in tokens]))
 
 
 def test_other_columns_are_ignored_when_the_design_is_named():

@@ -17,6 +17,7 @@ from torch import Tensor
 from botorch_mentor.config import MentoringConfig
 from botorch_mentor.models.ensemble import MentoringEnsemble
 from botorch_mentor.optim.ascent import optimize_designs
+from botorch_mentor.optim.selection import BatchSelection
 
 
 @dataclass
@@ -31,10 +32,14 @@ class MethodOutput:
     predictions: Tensor | None = None
     """``C``: what the method's own objective predicts at its final designs, original units
     (the mentored ensemble for mentoring methods); None: the fitted ensemble's mean."""
+    batch: str = "plain"
+    """``"plain"``: the final designs of the ascents; ``"distinct"``: a selected batch."""
 
 
 MethodFn = Callable[..., MethodOutput]
-"""``method(model, X_start, config, progress=False) -> MethodOutput``."""
+"""``method(model, X_start, config, progress=False, selection=None) -> MethodOutput``; the
+gradient methods apply ``selection`` (a ``BatchSelection``), the others return their plain
+batch."""
 
 
 @dataclass(frozen=True)
@@ -51,20 +56,22 @@ class AscentMethod:
 
     def __call__(
         self, model: MentoringEnsemble, X_start: Tensor, config: MentoringConfig,
-        progress: bool = False,
+        progress: bool = False, selection: BatchSelection | None = None,
     ) -> MethodOutput:
-        return run_ascent(self, model, X_start, config, progress)
+        return run_ascent(self, model, X_start, config, progress, selection)
 
 
 def run_ascent(
     method: AscentMethod, model: MentoringEnsemble, X_start: Tensor, config: MentoringConfig,
-    progress: bool = False,
+    progress: bool = False, selection: BatchSelection | None = None,
 ) -> MethodOutput:
-    r"""Run one ``AscentMethod`` and collect its designs, trajectory and diagnostics."""
+    r"""Run one ``AscentMethod`` and collect its designs (the plain batch, or the
+    ``selection``'s), trajectory and diagnostics."""
     result = optimize_designs(
         model, X_start, mentoring=method.mentoring,
         objective=method.objective,  # type: ignore[arg-type]
         config=config.replace(**dict(method.changes)), progress=progress,
+        selection=selection,
     )
     diagnostics: dict[str, float] = {}
     if method.mentoring:
@@ -81,11 +88,13 @@ def run_ascent(
         predicted_trajectory=result.trajectory.mean(dim=-1),
         diagnostics=diagnostics,
         predictions=result.predictions,
+        batch="plain" if selection is None else "distinct",
     )
 
 
 def _cma_es(
-    model: MentoringEnsemble, X_start: Tensor, config: MentoringConfig, progress: bool = False
+    model: MentoringEnsemble, X_start: Tensor, config: MentoringConfig, progress: bool = False,
+    selection: BatchSelection | None = None,
 ) -> MethodOutput:
     from botorch_mentor.benchmark.baselines import cma_es_on_mean
 
@@ -93,7 +102,8 @@ def _cma_es(
 
 
 def _bo_qei(
-    model: MentoringEnsemble, X_start: Tensor, config: MentoringConfig, progress: bool = False
+    model: MentoringEnsemble, X_start: Tensor, config: MentoringConfig, progress: bool = False,
+    selection: BatchSelection | None = None,
 ) -> MethodOutput:
     from botorch_mentor.benchmark.baselines import bo_qei_on_mean
 

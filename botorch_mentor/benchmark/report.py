@@ -8,9 +8,10 @@ import math
 import os
 from pathlib import Path
 
-COLUMNS = ("task", "method", "seed", "score_100th", "score_50th", "raw_100th", "raw_50th",
-           "best_visible", "fit_seconds", "method_seconds", "disagreement", "label_shift",
-           "mentoring_change", "overestimation", "spearman")
+COLUMNS = ("task", "method", "seed", "batch", "score_100th", "score_50th", "raw_100th",
+           "raw_50th", "best_visible", "distinct", "distinct_hits", "diversity", "novelty",
+           "fit_seconds", "method_seconds", "disagreement", "label_shift", "mentoring_change",
+           "overestimation", "spearman")
 
 
 def mean_std(values: list[float]) -> tuple[float, float]:
@@ -29,8 +30,9 @@ def aggregate(records: list[dict]) -> list[dict]:
     rows = []
     for (task, method), group in groups.items():
         row: dict = {"task": task, "method": method, "seeds": len(group)}
-        for key in ("score_100th", "score_50th", "method_seconds", "disagreement",
-                    "label_shift", "mentoring_change", "overestimation", "spearman"):
+        for key in ("score_100th", "score_50th", "distinct", "distinct_hits", "diversity",
+                    "novelty", "method_seconds", "disagreement", "label_shift",
+                    "mentoring_change", "overestimation", "spearman"):
             values = [r[key] for r in group
                       if r.get(key) is not None and not math.isnan(r[key])]
             if values:
@@ -41,27 +43,35 @@ def aggregate(records: list[dict]) -> list[dict]:
 
 
 def markdown_table(rows: list[dict]) -> str:
-    r"""The field's table: normalized 100th / 50th percentile, mean +- std over seeds."""
+    r"""The field's table: normalized 100th / 50th percentile, mean +- std over seeds, and
+    the batch metrics (distinct designs, distinct hits, diversity, novelty: means)."""
     lines = [
-        "| task | method | seeds | 100th pct | 50th pct | overestimation | Spearman | s / run "
-        "| disagree | label shift | mentoring change |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| task | method | seeds | 100th pct | 50th pct | distinct | distinct hits | diversity "
+        "| novelty | overestimation | Spearman | s / run | disagree | label shift "
+        "| mentoring change |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     seen_tasks = set()
     for row in rows:
         if row["task"] not in seen_tasks:
             seen_tasks.add(row["task"])
             lines.append(f"| {row['task']} | best visible design | - | "
-                         f"{row['best_visible']:.3f} | - | - | - | - | - | - | - |")
+                         f"{row['best_visible']:.3f} |" + " - |" * 11)
 
         lines.append(
             f"| {row['task']} | {row['method']} | {row['seeds']} | {_cell(row, 'score_100th')} | "
-            f"{_cell(row, 'score_50th')} | {_cell(row, 'overestimation', 2)} | "
+            f"{_cell(row, 'score_50th')} | {_mean(row, 'distinct', 1)} | "
+            f"{_mean(row, 'distinct_hits', 1)} | {_mean(row, 'diversity', 2)} | "
+            f"{_mean(row, 'novelty', 2)} | {_cell(row, 'overestimation', 2)} | "
             f"{_cell(row, 'spearman', 2)} | {row['method_seconds_mean']:.1f} | "
             f"{_small(row, 'disagreement')}"
             f" | {_small(row, 'label_shift')} | {_small(row, 'mentoring_change')} |"
         )
     return "\n".join(lines) + "\n"
+
+
+def _mean(row: dict, key: str, digits: int) -> str:
+    return f"{row[f'{key}_mean']:.{digits}f}" if f"{key}_mean" in row else "-"
 
 
 def _cell(row: dict, key: str, digits: int = 3) -> str:
@@ -107,7 +117,8 @@ def _plots(records: list[dict], out: Path) -> dict[str, Path]:
         data = [[v for r in task_records if r["method"] == m for v in r["normalized_scores"]]
                 for m in methods]
         ax.boxplot(data)
-        ax.set_xticks(range(1, len(methods) + 1), methods, rotation=30, ha="right")
+        labels = [f"{m}\n{_distinct_label(task_records, m)}" for m in methods]
+        ax.set_xticks(range(1, len(methods) + 1), labels, rotation=30, ha="right")
         ax.axhline(task_records[0]["best_visible"], color="gray", ls="--", label="best visible")
         ax.set_ylabel("normalized true score of the designs")
         ax.set_title(f"{task}: true scores of the proposed designs\n(all seeds)", fontsize=10)
@@ -121,6 +132,16 @@ def _plots(records: list[dict], out: Path) -> dict[str, Path]:
         if traced:
             paths[f"trajectories_{task}"] = _trajectory_plot(plt, task, traced, out)
     return paths
+
+
+def _distinct_label(records: list[dict], method: str) -> str:
+    r"""``"<distinct> distinct, <hits> hits"`` of a method's records, means over seeds."""
+    runs = [r for r in records if r["method"] == method and "distinct" in r]
+    if not runs:
+        return ""
+    distinct = sum(r["distinct"] for r in runs) / len(runs)
+    hits = sum(r["distinct_hits"] for r in runs) / len(runs)
+    return f"{distinct:.0f} distinct, {hits:.0f} hits"
 
 
 MARKERS = "osD^vP*Xh<>"

@@ -26,8 +26,10 @@ import torch
 
 from botorch_mentor.benchmark.methods import METHODS, check_methods
 from botorch_mentor.config import MentoringConfig
+from botorch_mentor.diversity import DesignDistance, batch_metrics
 from botorch_mentor.fitting.fit import fit_mentoring_ensemble
 from botorch_mentor.models.ensemble import MentoringEnsemble
+from botorch_mentor.optim.selection import BatchSelection
 from botorch_mentor.tasks.base import OfflineTask
 from botorch_mentor.tasks.registry import get_task
 from botorch_mentor.validation import check_device
@@ -202,9 +204,11 @@ def _run_seed(
                                    progress=settings.progress)
     fit_seconds = time.perf_counter() - started
     X_start = task.features(task.top_designs(config.n_candidates)).to(features)
+    selection = task_selection(task, config)
     for method in methods:
         started = time.perf_counter()
-        output = METHODS[method](model, X_start, config, progress=settings.progress)
+        output = METHODS[method](model, X_start, config, progress=settings.progress,
+                                 selection=selection)
         method_seconds = time.perf_counter() - started
         if output.predictions is None:
             with torch.no_grad():
@@ -212,6 +216,21 @@ def _run_seed(
         record = _score_record(task, method, seed, settings.preset, output, best_visible)
         record.update(fit_seconds=fit_seconds, method_seconds=method_seconds)
         yield record
+
+
+def task_selection(task: OfflineTask, config: MentoringConfig) -> BatchSelection | None:
+    r"""The ``BatchSelection`` of ``config.batch`` for ``task`` (None for the plain batch):
+    designs are what ``task.decode`` writes, sequences compared by their tokens."""
+    if config.batch == "plain":
+        return None
+
+    def canonicalize(X: torch.Tensor) -> torch.Tensor:
+        return task.features(task.decode(X)).to(X)
+
+    return BatchSelection(
+        penalty=config.diversity_penalty, canonicalize=canonicalize,
+        tokens=task.decode if task.discrete else None,
+    )
 
 
 def run_benchmark(
@@ -248,8 +267,10 @@ def run_benchmark(
 
     Returns:
         Records (dicts) with ``task``, ``method``, ``seed``, ``score_100th``, ``score_50th``
-        (normalized), raw scores, the best visible score, timings and mentoring diagnostics,
-        ordered by seed then method.
+        (normalized), raw scores, the best visible score, the batch metrics (``batch``,
+        ``distinct``, ``distinct_hits``, ``diversity``, ``novelty``: see
+        ``botorch_mentor.diversity``), timings and mentoring diagnostics, ordered by seed then
+        method.
 
     Raises:
         BenchmarkFailures: with ``executor="ray"``, after every other run has finished, if
@@ -348,6 +369,9 @@ def _score_record(task, method, seed, preset, output, best_visible) -> dict:
         "raw_50th": float(scores.median()),
         "best_visible": best_visible,
         "normalized_scores": [round(float(v), 6) for v in normalized],
+        "batch": output.batch,
+        **batch_metrics(designs, task.x, DesignDistance.for_data(task.x, task.discrete),
+                        scores, float(task.y.max())),
         **output.diagnostics,
     }
     if output.predictions is not None:

@@ -23,6 +23,14 @@ from botorch_mentor.mentoring.pairwise import grouped_pair_indices, pair_indices
 from botorch_mentor.mentoring.step import MentoringStats, mentoring_step
 from botorch_mentor.models.ensemble import MentoringEnsemble
 from botorch_mentor.nn.batched_mlp import Params, expand_members, mlp_forward
+from botorch_mentor.optim.selection import (
+    BatchSelection,
+    data_resolution,
+    design_embedding,
+    embedding_distances,
+    greedy_select,
+    in_training_data,
+)
 from botorch_mentor.random import make_generator, select_rows
 from botorch_mentor.validation import check_design_tensor
 
@@ -58,14 +66,15 @@ class DesignResult:
     r"""What ``optimize_designs`` returns. ``C`` candidates, ``T`` steps, ``M`` proxies."""
 
     designs: Tensor
-    """``C x d``: the final designs, in the original design space."""
+    """``C x d``: the final designs, in the original design space (with a ``selection``:
+    the ``n x d`` selected distinct designs, best predicted first)."""
     predictions: Tensor
-    """``C``: the final ensemble objective at the designs, original score units."""
+    """``C`` (or ``n``): the final ensemble objective at the designs, original score units."""
     member_predictions: Tensor
-    """``C x M``: every (mentored) proxy's prediction at the final designs."""
+    """``C x M`` (or ``n x M``): every (mentored) proxy's prediction at the designs."""
     unmentored_predictions: Tensor
-    """``C x M``: the starting proxies' predictions at the final designs; the difference to
-    ``member_predictions`` is what the mentoring changed."""
+    """``C x M`` (or ``n x M``): the starting proxies' predictions at the designs; the
+    difference to ``member_predictions`` is what the mentoring changed."""
     trajectory: Tensor
     """``(T + 1) x C``: the objective at the designs before each step and at the end."""
     design_trajectory: Tensor
@@ -75,6 +84,9 @@ class DesignResult:
     candidate, 1 shared; empty without mentoring)."""
     label_shift: Tensor
     """``T x G x M``: mean ``|soft label - consensus|`` over each mentoring set."""
+    pool_size: int | None = None
+    """With a ``selection``: the distinct designs along all ascents it chose from (designs
+    already in the training data included); None for the plain batch."""
 
 
 def optimize_designs(
@@ -92,6 +104,7 @@ def optimize_designs(
     bounds: Tensor | None = None,
     progress: bool = False,
     observer: Callable[[AscentStep], None] | None = None,
+    selection: BatchSelection | None = None,
 ) -> DesignResult:
     r"""Ascend ``X_start`` on the (mentored) ensemble.
 
@@ -117,6 +130,10 @@ def optimize_designs(
         observer: Called after every step with an ``AscentStep`` (for diagnostics such as
             ``botorch_mentor.mentoring.diagnostics.diagnose_step``); it must not modify
             the tensors it is handed.
+        selection: None returns the ``C`` final designs (the paper's plain batch). A
+            ``BatchSelection`` returns ``n`` distinct designs chosen from every design along
+            every ascent, new designs before designs of the training data, by predicted
+            score with a similarity penalty (``botorch_mentor.optim.selection``).
 
     Returns:
         A ``DesignResult``.
@@ -211,18 +228,93 @@ def optimize_designs(
     _check_finite(trajectory_t, torch.stack(designs))
     empty = final_Z.new_zeros(0, 1 if not per_candidate else n_candidates, M)
     design_stack = torch.stack(designs)
+    design_trajectory = model.from_latent(design_stack.reshape(-1, Z.shape[-1])).reshape(
+        design_stack.shape
+    )
+    final_designs, pool_size = model.from_latent(final_Z), None
+    if selection is not None:
+        with torch.no_grad():
+            final_designs, final, members, pool_size = _select_batch(
+                model, selection, params, design_trajectory, per_candidate, config, objective
+            )
+            unmentored = member_predictions(
+                start_params, model.to_latent(final_designs), M, False, config.activation
+            )
     return DesignResult(
-        designs=model.from_latent(final_Z),
+        designs=final_designs,
         predictions=model.to_original_units(final),
         member_predictions=model.to_original_units(members),
         unmentored_predictions=model.to_original_units(unmentored),
         trajectory=model.to_original_units(trajectory_t),
-        design_trajectory=model.from_latent(design_stack.reshape(-1, Z.shape[-1])).reshape(
-            design_stack.shape
-        ),
+        design_trajectory=design_trajectory,
         disagreement=torch.stack(disagreement) if disagreement else empty,
         label_shift=torch.stack(label_shift) if label_shift else empty,
+        pool_size=pool_size,
     )
+
+
+POOL_CHUNK_ELEMENTS = 1 << 26
+"""Largest ``networks x points x width`` activation held at once when the pool is
+predicted."""
+
+
+def _select_batch(
+    model: MentoringEnsemble,
+    selection: BatchSelection,
+    params: Params,
+    design_trajectory: Tensor,
+    per_candidate: bool,
+    config: MentoringConfig,
+    objective: Objective,
+) -> tuple[Tensor, Tensor, Tensor, int]:
+    r"""Choose ``selection.n`` distinct designs from the ``(T + 1) x C x d`` designs of the
+    ascents (original space).
+
+    Every visited design is canonicalized and predicted by the final proxies of its own
+    candidate (per candidate) or by the one ensemble; a design visited several times gets
+    the mean of those predictions.
+
+    Returns:
+        The ``n x d`` designs, their ``n`` objective values and ``n x M`` member predictions
+        (latent units), and the number of distinct designs in the pool.
+    """
+    steps_1, C, d = design_trajectory.shape
+    M = config.n_proxies
+    flat = design_trajectory.reshape(-1, d)
+    canonical = flat if selection.canonicalize is None else selection.canonicalize(flat)
+    canonical = canonical.to(flat)
+    latent = model.to_latent(canonical)
+    if per_candidate:  # candidate c's designs through its own E = C * M networks
+        per_network = latent.view(steps_1, C, d).transpose(0, 1).repeat_interleave(M, dim=0)
+        widest = max(config.hidden_sizes)
+        chunk = max(1, POOL_CHUNK_ELEMENTS // (per_network.shape[0] * widest))
+        outputs = [mlp_forward(params, part, config.activation)
+                   for part in per_network.split(chunk, dim=1)]
+        occurrences = torch.cat(outputs, dim=1).view(C, M, steps_1).permute(2, 0, 1)
+        occurrences = occurrences.reshape(-1, M)  # (T + 1) * C x M, step-major like `flat`
+    else:
+        occurrences = mlp_forward(params, latent, config.activation).transpose(0, 1)
+    pool, inverse = torch.unique(canonical, dim=0, return_inverse=True)
+    counts = torch.bincount(inverse, minlength=pool.shape[0]).to(occurrences)
+    members = torch.zeros(pool.shape[0], M, dtype=occurrences.dtype, device=pool.device)
+    members.index_add_(0, inverse, occurrences)
+    members = members / counts.unsqueeze(-1)
+    scores = torch.zeros(pool.shape[0], dtype=occurrences.dtype, device=pool.device)
+    scores.index_add_(0, inverse, _objective(occurrences, objective))
+    scores = scores / counts
+
+    embedded = design_embedding(pool, model.to_latent, selection.tokens)
+    train_embedded = design_embedding(model.train_X, model.to_latent, selection.tokens)
+    chosen = greedy_select(
+        scores,
+        lambda i: embedding_distances(embedded[i:i + 1], embedded)[0],
+        selection.n or C,
+        float(selection.penalty),
+        data_resolution(train_embedded),
+        eligible_first=~in_training_data(embedded, train_embedded),
+    )
+    chosen = chosen[scores[chosen].argsort(descending=True, stable=True)]
+    return pool[chosen], scores[chosen], members[chosen], int(pool.shape[0])
 
 
 def _resolve_config(model: object, config: MentoringConfig | None) -> MentoringConfig:

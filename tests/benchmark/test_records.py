@@ -13,6 +13,7 @@ import time
 import numpy as np
 import pytest
 import torch
+from scipy.spatial.distance import cdist, pdist
 from scipy.stats import spearmanr
 
 from botorch_mentor.benchmark import runner
@@ -51,7 +52,8 @@ def _lookup_task() -> OfflineTask:
 
 
 RECORD_KEYS = {"task", "method", "seed", "preset", "score_100th", "score_50th", "raw_100th",
-               "raw_50th", "best_visible", "normalized_scores"}
+               "raw_50th", "best_visible", "normalized_scores", "batch", "distinct",
+               "distinct_hits", "diversity", "novelty"}
 PREDICTION_KEYS = {"overestimation", "spearman"}
 TRAJECTORY_KEYS = {"trajectory_steps", "trajectory_true", "trajectory_predicted"}
 
@@ -88,6 +90,15 @@ def test_score_record_against_a_hand_computation(steps, picks):
     np.testing.assert_allclose(record["overestimation"], (predicted - true).mean(), rtol=1e-13)
     np.testing.assert_allclose(record["spearman"], spearmanr(predicted, true).statistic,
                                rtol=1e-12)
+    assert record["batch"] == "plain"
+    # batch metrics: z-scored with the visible data's mean and (sample) std, by scipy
+    visible = task.x.numpy()
+    z = (x - visible.mean(0)) / visible.std(0, ddof=1)
+    z_visible = (visible - visible.mean(0)) / visible.std(0, ddof=1)
+    assert record["distinct"] == 10
+    assert record["distinct_hits"] == int((raw > float(task.y.max())).sum())
+    np.testing.assert_allclose(record["diversity"], pdist(z).mean(), rtol=1e-12)
+    np.testing.assert_allclose(record["novelty"], cdist(z, z_visible).min(1).mean(), rtol=1e-12)
     assert record["trajectory_steps"] == picks
     path = trajectory.double().numpy()
     np.testing.assert_allclose(record["trajectory_true"],
@@ -105,6 +116,28 @@ def test_score_record_without_predictions_or_trajectory():
     assert set(record) == RECORD_KEYS
     np.testing.assert_allclose(record["score_50th"], np.median(_normalized_np(designs.numpy())),
                                rtol=1e-14)  # odd count: the middle score
+
+
+def test_score_record_counts_repeats_and_hits_of_sequences():
+    """A discrete batch with a repeated design, a design of the data and designs that beat
+    the best visible one: the metrics against the Hamming distances written out here."""
+    task = _lookup_task()
+    tokens = torch.tensor([[3, 0, 3, 3], [3, 0, 3, 3], [0, 0, 0, 0], [3, 0, 0, 3]])
+    record = runner._score_record(task, "grad", 0, "fast",
+                                  MethodOutput(designs=task.features(tokens)), 0.0)
+    raw = _lookup_scores(tokens.numpy())
+    assert record["distinct"] == 3
+    assert record["distinct_hits"] == len({tuple(t) for t, y in zip(tokens.tolist(), raw)
+                                           if y > float(task.y.max())})
+    pairs = [(i, j) for i in range(4) for j in range(i + 1, 4)]
+    hamming = [(tokens[i] != tokens[j]).sum().item() for i, j in pairs]
+    assert record["diversity"] == pytest.approx(np.mean(hamming))
+    nearest = [min((row != v).sum().item() for v in task.x) for row in tokens]
+    assert record["novelty"] == pytest.approx(np.mean(nearest))
+
+
+def _lookup_scores(tokens: np.ndarray) -> np.ndarray:
+    return (tokens * np.array([1.0, -0.5, 0.25, 2.0])).sum(-1)
 
 
 def test_spearman_of_two_points():
@@ -134,7 +167,7 @@ def test_a_seed_fits_once_with_its_seed_precision_and_the_discrete_preset(monkey
         fitted.append(real_fit(model, **kwargs))
         return fitted[-1]
 
-    def first_designs(model, X_start, config, progress=False):
+    def first_designs(model, X_start, config, progress=False, selection=None):
         return MethodOutput(designs=X_start[:4])  # predictions None
 
     monkeypatch.setattr(runner, "fit_mentoring_ensemble", spy_fit)
