@@ -6,6 +6,7 @@ Bad input exits with status 2 and a one-line message, never a traceback.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 
@@ -34,6 +35,36 @@ def _bounds(text: str) -> str | list[tuple[float, float]] | None:
             f"expected 'data', 'none' or LOW:HIGH pairs separated by commas, got {text!r}"
         )
     return pairs  # type: ignore[return-value]
+
+
+def _setting(text: str) -> tuple[str, object]:
+    r"""``FIELD=VALUE`` to a ``MentoringConfig`` change: the value is read as JSON (numbers,
+    ``true``/``false``, ``null``), a comma-separated list as a tuple, anything else as text."""
+    name, sep, raw = text.partition("=")
+    if not sep or not name:
+        raise argparse.ArgumentTypeError(
+            f"expected FIELD=VALUE (e.g. batch=plain or strength=raw), got {text!r}")
+
+    def value(item: str) -> object:
+        try:
+            return json.loads(item)
+        except json.JSONDecodeError:
+            return item
+
+    return name, tuple(value(v) for v in raw.split(",")) if "," in raw else value(raw)
+
+
+def _config_changes(settings: list[tuple[str, object]] | None) -> dict:
+    r"""The ``--set`` changes as a dict, checked against ``MentoringConfig``'s fields."""
+    from botorch_mentor.config import MentoringConfig
+
+    changes = dict(settings or [])
+    MentoringConfig.from_dict(changes)  # unknown fields and bad values fail here, named
+    return changes
+
+
+SET_HELP = ("change a MentoringConfig field, FIELD=VALUE, repeatable (e.g. --set batch=plain "
+            "--set strength=raw); fields: botorch_mentor.MentoringConfig")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -73,6 +104,8 @@ def _parser() -> argparse.ArgumentParser:
                             "with the same settings resumes")
     bench.add_argument("--n-proxies", type=int, default=None,
                        help="proxies per ensemble (default 3)")
+    bench.add_argument("--set", type=_setting, action="append", default=None,
+                       metavar="FIELD=VALUE", dest="settings", help=SET_HELP)
     bench.add_argument("--threads", type=_positive_int, default=DEFAULT_RUN_THREADS,
                        help=f"torch threads per run (default {DEFAULT_RUN_THREADS}); the same "
                             "in the local and the Ray executor")
@@ -111,6 +144,8 @@ def _parser() -> argparse.ArgumentParser:
                            "default); shared: one ensemble for all (faster)")
     prop.add_argument("--seed", type=int, default=0, help="seed (default 0)")
     prop.add_argument("--device", default="cpu", help="cpu (default) or cuda")
+    prop.add_argument("--set", type=_setting, action="append", default=None,
+                      metavar="FIELD=VALUE", dest="settings", help=SET_HELP)
     prop.add_argument("--threads", type=_positive_int, default=None,
                       help="torch threads (default: torch's)")
 
@@ -129,7 +164,9 @@ def _estimate_line(args: argparse.Namespace) -> str | None:
     if args.preset != "paper" or torch.device(args.device).type != "cpu":
         return None
     task = get_task(args.task)
-    changes = {} if args.n_proxies is None else {"n_proxies": args.n_proxies}
+    changes = _config_changes(args.settings)
+    if args.n_proxies is not None:
+        changes["n_proxies"] = args.n_proxies
     config = preset_config("paper", task.discrete, **changes)
     mentored = sum(m.startswith("tri-mentoring") and m != "tri-mentoring-shared"
                    for m in args.methods)
@@ -147,7 +184,9 @@ def _benchmark(args: argparse.Namespace) -> int:
     estimate = _estimate_line(args)
     if estimate:
         print(estimate, file=sys.stderr)
-    changes = {} if args.n_proxies is None else {"n_proxies": args.n_proxies}
+    changes = _config_changes(args.settings)
+    if args.n_proxies is not None:
+        changes["n_proxies"] = args.n_proxies
     started = time.perf_counter()
     failures = []
     try:
@@ -183,7 +222,7 @@ def _propose(args: argparse.Namespace) -> int:
         frame, args.target, n=args.n, preset=args.preset, mode=args.mode, seed=args.seed,
         device=args.device, sequence_column=args.sequence_column,
         design_columns=args.design_columns, alphabet=args.alphabet, bounds=args.bounds,
-        progress=True,
+        progress=True, changes=_config_changes(args.settings),
     )
     proposals.to_csv(args.output, index=False)
     predicted, spread = f"predicted_{args.target}", f"std_{args.target}"

@@ -22,6 +22,12 @@ PAPER_KERNEL_SCALE = 53.7
 pairs) of the paper's proxies (width 2048, 200 epochs of Adam at lr 0.1) at the 128 starting
 designs of TFBind8, measured on an H100 on 2026-11-27 (10th-90th percentile 18-166)."""
 
+DIVERSITY_PENALTY = 2.0
+"""Default similarity penalty of the distinct batch (``botorch_mentor.optim.selection``),
+chosen on seeds 100 and 101 of TFBind8 and Hartmann-6 (grad-mean, fast preset) among 0, 0.5
+and 2: the one value whose batches kept the plain batch's 100th percentile on both; the
+study on seeds 0-7 came after (documentation: results, batches)."""
+
 MAX_NEIGHBOURS = 256
 """Largest K accepted: K(K-1)/2 pairs are compared per candidate and proxy at every step."""
 
@@ -129,7 +135,7 @@ class MentoringConfig:
     repeats included. ``"distinct"``: ``n_candidates`` distinct designs chosen from every
     design along every ascent, new designs before training designs, by predicted score with
     a similarity penalty (``botorch_mentor.optim.selection``)."""
-    diversity_penalty: float = 0.5
+    diversity_penalty: float = DIVERSITY_PENALTY
     """lambda of the ``"distinct"`` batch's greedy selection, in z-units of the training
     scores (0: the best distinct designs by prediction)."""
 

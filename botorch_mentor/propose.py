@@ -109,6 +109,12 @@ def propose(
         )
     in_table = set(codec.keys(frame))
     table["in_table"] = [key in in_table for key in codec.keys(table)]
+    if result.pool_size is not None and table["in_table"].any():
+        notes.append(
+            f"the ascents visited {int((~table['in_table']).sum())} new designs, fewer than the "
+            f"{n} asked for; {int(table['in_table'].sum())} designs of the table fill the rest "
+            "(in_table)."
+        )
     table = table.sort_values(f"predicted_{target}", ascending=False, kind="stable")
     table.insert(0, "rank", np.arange(1, len(table) + 1))
     table = table.reset_index(drop=True)

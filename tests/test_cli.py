@@ -204,7 +204,7 @@ def test_paper_preset_on_cpu_prints_an_estimate_first():
     from botorch_mentor.cli import _estimate_line
 
     args = argparse.Namespace(preset="paper", device="cpu", task="tfbind8", n_proxies=None,
-                              methods=["tri-mentoring", "grad-mean"], seeds=8)
+                              settings=None, methods=["tri-mentoring", "grad-mean"], seeds=8)
     line = _estimate_line(args)
     weights = (24 * 2048 + 2048) + (2048 * 2048 + 2048) + (2048 + 1)
     ascent = 3 * 128 * 100 * 6 * 32_898 * weights  # proxies x candidates x steps x pass x rows

@@ -73,7 +73,11 @@ def test_the_distinct_batch_fills_n_from_the_ascents_and_leaves_the_table_out():
     out = propose(frame, "binding", n=60, sequence_column="sequence")
     notes = " ".join(out.attrs["notes"])
     assert "holds 24 distinct designs, fewer than the 60" in notes
-    assert out["sequence"].is_unique and not out["in_table"].any()
+    assert out["sequence"].is_unique
+    new = int((~out["in_table"]).sum())
+    assert new >= 40  # the ascents of 24 starts visit many new designs
+    if out["in_table"].any():  # designs of the table only fill a shortfall, and say so
+        assert f"visited {new} new designs, fewer than the 60 asked for" in notes
     if len(out) < 60:
         assert "the ascents visited" in notes
     else:

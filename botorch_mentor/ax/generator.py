@@ -6,9 +6,10 @@ ranges to the unit cube) under the key ``TriMentoring``, reachable through the
 ``MentoringGenerators.TRI_MENTORING`` enum and storable in Ax's JSON format.
 
 ``gen(n)`` fits nothing new: it starts from the best observed arms, runs ``optimize_designs``
-on the fitted ensemble, rounds the designs through Ax's transforms (integers, one-hot
-choices), clips them to the bounds and returns the ``n`` best distinct designs that are
-neither observed nor pending. When the ascents keep landing on observed designs (a small
+on the fitted ensemble with the distinct batch of ``MentoringConfig.for_design`` (every design
+along the ascents clipped to the bounds and rounded through Ax's transforms: integers,
+one-hot choices; then chosen for predicted score and spread) and returns the ``n`` best
+designs that are neither observed nor pending. When the ascents keep landing on observed designs (a small
 table, later rounds of a loop), it widens the search by perturbing the best ascended designs.
 """
 
@@ -39,6 +40,7 @@ from botorch_mentor.config import MentoringConfig
 from botorch_mentor.fitting.fit import fit_mentoring_ensemble
 from botorch_mentor.models.ensemble import MentoringEnsemble
 from botorch_mentor.optim.ascent import optimize_designs
+from botorch_mentor.optim.selection import BatchSelection
 
 MIN_POOL = 16
 """Arms the ascent starts from at least (the best observed ones)."""
@@ -125,7 +127,8 @@ class MentoringGenerator(TorchGenerator):
     ) -> TorchGenResults:
         sign = _objective_sign(torch_opt_config)
         model = self._model(sign)
-        bounds = torch.tensor(search_space_digest.bounds, dtype=model.train_X.dtype).T
+        bounds = torch.tensor(search_space_digest.bounds, dtype=model.train_X.dtype,
+                              device=model.train_X.device).T
         seen = [model.train_X]
         for pending in torch_opt_config.pending_observations or []:
             if pending is not None and pending.numel():
@@ -182,8 +185,17 @@ class MentoringGenerator(TorchGenerator):
             model = self._model(sign)
             designs, means = self._distinct_arms(sign)
             start = designs[means.topk(pool).indices]
-            result = optimize_designs(model, start, seed=self.seed + attempt)
-            designs = _round(result.designs, bounds, config, self.seed + attempt)
+            seed = self.seed + attempt
+
+            def round_designs(X: Tensor) -> Tensor:
+                return _round(X, bounds, config, seed)
+
+            selection = None
+            if model.config.batch == "distinct":  # distinct rounded designs from every step
+                selection = BatchSelection(
+                    penalty=model.config.diversity_penalty, canonicalize=round_designs)
+            result = optimize_designs(model, start, seed=seed, selection=selection)
+            designs = round_designs(result.designs)
             scores = model.posterior(designs).mean.reshape(-1)
             order = scores.argsort(descending=True)
             self._cache[key] = (designs[order], scores[order])

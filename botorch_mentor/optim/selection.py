@@ -28,12 +28,10 @@ from functools import partial
 import torch
 from torch import Tensor
 
+from botorch_mentor.config import DIVERSITY_PENALTY
 from botorch_mentor.diversity import euclidean_distances, hamming_distances
 from botorch_mentor.encoding import logits_to_sequences, sequences_to_logits
 
-DEFAULT_PENALTY = 0.5
-"""``lambda`` of the greedy rule, in z-units of the training scores (chosen by the batch
-study of the documentation's results on held-out seeds)."""
 RESOLUTION_ROWS = 512
 """Training rows sampled (with a fixed seed) to estimate the data's resolution ``ell``."""
 
@@ -51,7 +49,7 @@ class BatchSelection:
 
     n: int | None = None
     """Designs wanted; None: as many as there are starting designs."""
-    penalty: float = DEFAULT_PENALTY
+    penalty: float = DIVERSITY_PENALTY
     """``lambda``: the similarity penalty, z-units of the training scores (0: best first)."""
     canonicalize: Callable[[Tensor], Tensor] | None = None
     tokens: Callable[[Tensor], Tensor] | None = None
@@ -71,7 +69,7 @@ class BatchSelection:
     @classmethod
     def for_sequences(
         cls, length: int, num_classes: int, n: int | None = None,
-        penalty: float = DEFAULT_PENALTY,
+        penalty: float = DIVERSITY_PENALTY,
     ) -> BatchSelection:
         r"""Selection of sequences of ``length`` tokens over ``num_classes`` classes held as
         design-bench logits (``botorch_mentor.encoding``): designs are the decoded sequences,
