@@ -67,10 +67,9 @@ def run_task(name: str, methods: list[str], seeds: list[int], out: Path) -> list
                 output = METHODS[method](model, X_start, config, selection=selection)
                 seconds = time.perf_counter() - started
                 plain = MethodOutput(designs=output.design_trajectory[-1])
-                for batch, result, spent in (
-                    ("plain", plain, seconds - sum(selection_seconds)),
-                    ("distinct", MethodOutput(designs=output.designs, batch="distinct"),
-                     seconds),
+                for result, spent in (
+                    (plain, seconds - sum(selection_seconds)),
+                    (MethodOutput(designs=output.designs, batch="distinct"), seconds),
                 ):
                     record = runner._score_record(task, method, seed, "fast", result,
                                                   best_visible)

@@ -1,4 +1,5 @@
-"""The README's results table: every method, 8 seeds, fast preset, CPU.
+"""The protocol's results table (documentation: results/protocol): every method, 8 seeds,
+fast preset, CPU.
 
     python benchmarks/results_table.py [--tasks tfbind8 rna20 hartmann6 ackley] [--seeds 8]
 

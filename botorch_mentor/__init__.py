@@ -1,8 +1,10 @@
 r"""botorch_mentor: parallel-mentoring (tri-mentoring) for offline model-based optimization.
 
 The public API: ``MentoringConfig`` (settings), ``MentoringEnsemble`` (a BoTorch ensemble
-model), ``fit_mentoring_ensemble`` (pretraining and mentoring inside fit) and
-``optimize_designs`` (acquisition-free gradient ascent with mentoring).
+model), ``fit_mentoring_ensemble`` (pretraining and mentoring inside fit),
+``optimize_designs`` (acquisition-free gradient ascent with mentoring), ``BatchSelection``
+(batches of distinct designs) and ``propose`` (from a table of designs and scores to
+proposals).
 
 Names are imported on first use (PEP 562), so that light submodules (the RNA oracle's worker
 processes) start without importing torch and BoTorch.
@@ -22,12 +24,15 @@ _EXPORTS = {
     "fit_mentoring_ensemble": "botorch_mentor.fitting.fit",
     "load_ensemble": "botorch_mentor.checkpoint",
     "logits_to_sequences": "botorch_mentor.encoding",
+    "BatchSelection": "botorch_mentor.optim.selection",
     "optimize_designs": "botorch_mentor.optim.ascent",
+    "propose": "botorch_mentor.propose",
     "save_ensemble": "botorch_mentor.checkpoint",
     "sequences_to_logits": "botorch_mentor.encoding",
 }
 
 __all__ = [
+    "BatchSelection",
     "DesignResult",
     "MentoringConfig",
     "MentoringEnsemble",
@@ -35,6 +40,7 @@ __all__ = [
     "load_ensemble",
     "logits_to_sequences",
     "optimize_designs",
+    "propose",
     "save_ensemble",
     "sequences_to_logits",
 ]
@@ -59,3 +65,5 @@ if TYPE_CHECKING:  # pragma: no cover
     from botorch_mentor.fitting.fit import fit_mentoring_ensemble
     from botorch_mentor.models.ensemble import MentoringEnsemble
     from botorch_mentor.optim.ascent import DesignResult, optimize_designs
+    from botorch_mentor.optim.selection import BatchSelection
+    from botorch_mentor.propose import propose

@@ -26,7 +26,7 @@ DIVERSITY_PENALTY = 2.0
 """Default similarity penalty of the distinct batch (``botorch_mentor.optim.selection``),
 chosen on seeds 100 and 101 of TFBind8 and Hartmann-6 (grad-mean, fast preset) among 0, 0.5
 and 2: the one value whose batches kept the plain batch's 100th percentile on both; the
-study on seeds 0-7 came after (documentation: results, batches)."""
+study on seeds 0-7 came after (documentation: results/batches)."""
 
 MAX_NEIGHBOURS = 256
 """Largest K accepted: K(K-1)/2 pairs are compared per candidate and proxy at every step."""
@@ -93,7 +93,7 @@ class MentoringConfig:
     each network's alpha is ``function_step / kappa``, with ``kappa`` its tangent-kernel scale
     on the current pairs (mean ``||grad d_m||^2``, at least 0.1 x the median over the step's
     networks), so one step moves the pair differences by about the same amount at any width
-    and pretraining (README: "Mentoring strength")."""
+    and pretraining (documentation: results/mentoring-strength)."""
     function_step: float = 1e-3 * PAPER_KERNEL_SCALE
     """With ``strength="scale_free"``: ``alpha * kappa``, the step in function space. The
     default is the paper's alpha times the paper proxies' kernel scale, so a scale-free step
@@ -260,7 +260,7 @@ class MentoringConfig:
     def for_design(cls, preset: str, discrete: bool = False, **changes: Any) -> MentoringConfig:
         """What ``propose`` and the Ax generator use: ``from_preset(preset, ...)`` with the
         scale-free mentoring step, except for ``"paper"`` (kept exact). Chosen by the study
-        in the README ("Where the mentoring pays"): over TFBind8 and RNA20, 8 seeds, it has
+        in the documentation (results/where-mentoring-pays): over TFBind8 and RNA20, 8 seeds, it has
         the best mean 50th percentile and 100th percentile of the score-scale configurations
         and halves the overestimation. Every preset returns a ``"distinct"`` batch (the
         batch study of the documentation's results). ``changes`` (e.g. ``strength="raw"``)
@@ -272,7 +272,8 @@ class MentoringConfig:
 
     @classmethod
     def fast(cls, discrete: bool = False, **changes: Any) -> MentoringConfig:
-        """Small proxies and short training for CPUs and tests (README: how it compares)."""
+        """Small proxies and short training for CPUs and tests (documentation:
+        results/fast-preset)."""
         base = cls.paper(discrete=discrete).replace(
             hidden_sizes=(64, 64),
             pretrain_epochs=20,
@@ -286,8 +287,8 @@ class MentoringConfig:
     @classmethod
     def surrogate(cls, discrete: bool = False, **changes: Any) -> MentoringConfig:
         """``fast()`` made for acquisition functions: more proxies, each trained on a bootstrap
-        resample, and a spread calibrated on the proxies' held-out rows (README: "A surrogate
-        whose uncertainty means something")."""
+        resample, and a spread calibrated on the proxies' held-out rows (documentation:
+        results/surrogate-calibration)."""
         base = cls.fast(discrete=discrete).replace(
             n_proxies=SURROGATE_PROXIES, bootstrap=True, calibrate_variance=True,
         )

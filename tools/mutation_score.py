@@ -11,7 +11,7 @@ pyproject.toml. A mutant is *killed* when some test fails on it; the score of a 
 killed / (killed + survived), timeouts counted as killed (a mutant that makes a loop run
 for ever is caught) and shown in their own column, since a machine too busy to finish the
 tests in time also reports timeouts. Surviving mutants are listed so that
-each one is either killed by a new test or documented as equivalent (README, "Development").
+each one is either killed by a new test or documented as equivalent (documentation: development).
 """
 
 from __future__ import annotations

@@ -9,8 +9,9 @@ ranges to the unit cube) under the key ``TriMentoring``, reachable through the
 on the fitted ensemble with the distinct batch of ``MentoringConfig.for_design`` (every design
 along the ascents clipped to the bounds and rounded through Ax's transforms: integers,
 one-hot choices; then chosen for predicted score and spread) and returns the ``n`` best
-designs that are neither observed nor pending. When the ascents keep landing on observed designs (a small
-table, later rounds of a loop), it widens the search by perturbing the best ascended designs.
+designs that are neither observed nor pending. When the ascents keep landing on observed
+designs (a small table, later rounds of a loop), it widens the search by perturbing the best
+ascended designs.
 """
 
 from __future__ import annotations

@@ -39,7 +39,7 @@ SETTINGS_FILE = "settings.json"
 DEFAULT_RUN_THREADS = 1
 """Torch threads per benchmark run, in the local and the Ray executor alike (so their
 records are identical). One thread was measured fastest per run on a 2-core machine (the
-README's "Threads" section); raise it with ``threads=`` / ``--threads`` on bigger machines."""
+documentation: results/threads); raise it with ``threads=`` / ``--threads`` on bigger machines."""
 
 
 def preset_config(preset: str, discrete: bool, **changes: object) -> MentoringConfig:

@@ -118,7 +118,8 @@ def diagnose_step(
     r"""Compare the proxies before and after one mentoring step.
 
     Args:
-        before, after: ``Params`` of ``E = G * M`` networks, group-major.
+        before: ``Params`` of ``E = G * M`` networks before the step, group-major.
+        after: The same networks after the step.
         points: A ``G x K x d``-dim tensor, the neighbourhoods the step used.
         pairs: The step's ``(a, b)`` pair indices.
         n_proxies: ``M``.

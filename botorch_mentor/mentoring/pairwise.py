@@ -42,7 +42,8 @@ def pairwise_labels(predictions: Tensor, a: Tensor, b: Tensor) -> Tensor:
 
     Args:
         predictions: A ``batch_shape x K``-dim tensor of predictions.
-        a, b: ``P``-dim pair indices.
+        a: ``P``-dim indices of each pair's first point.
+        b: ``P``-dim indices of each pair's second point.
 
     Returns:
         A ``batch_shape x P``-dim bool tensor.
@@ -97,7 +98,8 @@ def consensus_and_mentoring_sets(
 
     Args:
         predictions: A ``batch_shape x M x K``-dim tensor, every proxy's predictions.
-        a, b: ``P``-dim pair indices.
+        a: ``P``-dim indices of each pair's first point.
+        b: ``P``-dim indices of each pair's second point.
         voting: Majority voting (ties broken by the ensemble mean); False takes the ranking
             of the ensemble mean as the consensus (the ablation).
 

@@ -1,0 +1,129 @@
+"""The documentation cannot drift from the code: every Python block of README.md and of the
+pages in docs/ runs, every ``botorch-mentor`` command line in them parses with the CLI's
+parser, and every public name is in the API reference.
+
+Long blocks run with smoke settings: the presets are shrunk (width 16, 2 epochs, 3 ascent
+steps) the way the tutorials shrink theirs under ``SMOKE_TEST=1``. A block whose first line is
+``# needs: gpu`` or ``# needs: cluster`` is skipped.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+
+from botorch_mentor.cli import _parser
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+FENCE = re.compile(r"^```(\w+)\n(.*?)^```", re.S | re.M)
+PACKAGES = ["botorch_mentor", "botorch_mentor.optim", "botorch_mentor.mentoring",
+            "botorch_mentor.fitting", "botorch_mentor.models", "botorch_mentor.benchmark",
+            "botorch_mentor.ax", "botorch_mentor.nn", "botorch_mentor.tasks"]
+
+
+def _blocks(language: str) -> list[tuple[str, str]]:
+    out = []
+    for page in PAGES:
+        if "notebooks" in page.parts:
+            continue
+        for index, match in enumerate(FENCE.finditer(page.read_text())):
+            if match.group(1) == language:
+                out.append((f"{page.relative_to(ROOT)}#{index}", match.group(2)))
+    return out
+
+
+PYTHON_BLOCKS = _blocks("python")
+
+
+def test_the_pages_hold_code_to_check():
+    assert len(PYTHON_BLOCKS) >= 5 and len(_commands()) >= 8
+
+
+@pytest.fixture
+def smoke_presets(monkeypatch):
+    """The presets at smoke size, for every block that fits or ascends."""
+    from botorch_mentor.config import MentoringConfig
+
+    originals = {name: getattr(MentoringConfig, name).__func__ for name in ("fast", "paper")}
+
+    def shrunk(name):
+        def preset(cls, discrete=False, **changes):
+            base = originals[name](cls, discrete=discrete).replace(
+                hidden_sizes=(16,), pretrain_epochs=2, ascent_steps=3, n_candidates=8,
+                fit_mentoring_rounds=1, fit_anchors=8)
+            return base.replace(**changes)
+        return classmethod(preset)
+
+    for name in originals:
+        monkeypatch.setattr(MentoringConfig, name, shrunk(name))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("where, code", PYTHON_BLOCKS, ids=[w for w, _ in PYTHON_BLOCKS])
+def test_python_block_runs(where, code, smoke_presets, tmp_path, monkeypatch):
+    first = code.splitlines()[0] if code.strip() else ""
+    if first.startswith("# needs:"):
+        pytest.skip(f"{where}: {first}")
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code, where, "exec"), {"__name__": "__docs__"})
+
+
+def _commands() -> list[tuple[str, str]]:
+    commands = []
+    for where, code in _blocks("bash"):
+        joined = code.replace("\\\n", " ")
+        for line in joined.splitlines():
+            line = line.split("#", 1)[0].strip()
+            if line.startswith("botorch-mentor"):
+                commands.append((where, line))
+    return commands
+
+
+@pytest.mark.parametrize("where, line", _commands(), ids=[c for _, c in _commands()])
+def test_command_line_parses(where, line):
+    arguments = shlex.split(line)[1:]
+    try:
+        _parser().parse_args(arguments)
+    except SystemExit as exit_:  # --version and --help exit 0; a bad option exits 2
+        assert exit_.code == 0, f"{where}: {line!r} does not parse"
+
+
+def _documented_targets() -> set[str]:
+    targets = set()
+    for page in (ROOT / "docs" / "api").glob("*.md"):
+        for line in page.read_text().splitlines():
+            if line.startswith("::: "):
+                targets.add(line[4:].strip())
+    return targets
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_every_public_name_is_in_the_api_reference(package):
+    """A name is documented when a ``:::`` line names it, or renders the whole module that
+    defines it (a class or function by its ``__module__``, a constant by its assignment)."""
+    targets = _documented_targets()
+    modules = [t for t in targets if _module_or_none(t) is not None]
+    module = importlib.import_module(package)
+    missing = []
+    for name in module.__all__:
+        if any(t.endswith(f".{name}") for t in targets):
+            continue
+        if getattr(getattr(module, name), "__module__", None) in modules:
+            continue
+        if any(re.search(rf"^{name}\b[^=]*=", Path(_module_or_none(m).__file__).read_text(), re.M)
+               for m in modules):
+            continue
+        missing.append(name)
+    assert not missing, f"{package}: not in docs/api: {missing}"
+
+
+def _module_or_none(path: str):
+    try:
+        return importlib.import_module(path)
+    except ImportError:
+        return None
