@@ -48,12 +48,19 @@ def load_ensemble(
     path: str | os.PathLike, map_location: str | torch.device | None = None
 ) -> MentoringEnsemble:
     r"""Read a checkpoint written by ``save_ensemble``; predictions are bit-identical."""
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"no checkpoint at {path}.")
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
-    except (pickle.UnpicklingError, RuntimeError) as error:
+    except pickle.UnpicklingError as error:
         raise ValueError(
             f"{path} is not a safe botorch_mentor checkpoint: it holds objects that only "
             "unpickling could restore, which is refused (it can run code)."
+        ) from error
+    except (RuntimeError, OSError, EOFError) as error:  # a cut or damaged archive
+        raise ValueError(
+            f"{path} is truncated or corrupted ({type(error).__name__}); it cannot be read. "
+            "Write it again with save_ensemble."
         ) from error
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise ValueError(f"{path} is not a botorch_mentor ensemble checkpoint.")

@@ -23,7 +23,9 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _bounds(text: str) -> str | list[tuple[float, float]] | None:
+def _bounds(text: str) -> str | list[list[float]] | None:
+    r"""``data``, ``none`` or ``LOW:HIGH,...`` (one pair per design column) to ``propose``'s
+    ``bounds``: the pairs become BoTorch's ``2 x d`` layout (lower row, upper row)."""
     if text in ("data", "none"):
         return None if text == "none" else "data"
     try:
@@ -34,7 +36,7 @@ def _bounds(text: str) -> str | list[tuple[float, float]] | None:
         raise argparse.ArgumentTypeError(
             f"expected 'data', 'none' or LOW:HIGH pairs separated by commas, got {text!r}"
         )
-    return pairs  # type: ignore[return-value]
+    return [[low for low, _ in pairs], [high for _, high in pairs]]
 
 
 def _setting(text: str) -> tuple[str, object]:
@@ -74,6 +76,7 @@ def _parser() -> argparse.ArgumentParser:
     from botorch_mentor.config import PRESETS
     from botorch_mentor.tables import ALPHABETS
     from botorch_mentor.tasks import list_tasks
+    from botorch_mentor.threads import DEFAULT_THREADS
 
     parser = argparse.ArgumentParser(
         prog="botorch-mentor",
@@ -120,7 +123,10 @@ def _parser() -> argparse.ArgumentParser:
                     "the design as written), std_<target> (the proxies' spread) and in_table.",
     )
     prop.add_argument("data", help="CSV file, one design per row, with a header line")
-    prop.add_argument("--target", required=True, help="the score column (maximized)")
+    prop.add_argument("--target", required=True,
+                      help="the score column (maximized; see --minimize)")
+    prop.add_argument("--minimize", action="store_true",
+                      help="lower scores are better (energies, IC50s)")
     prop.add_argument("--n", type=_positive_int, default=128,
                       help="proposals wanted (default 128)")
     prop.add_argument("--output", default="proposals.csv",
@@ -146,8 +152,9 @@ def _parser() -> argparse.ArgumentParser:
     prop.add_argument("--device", default="cpu", help="cpu (default) or cuda")
     prop.add_argument("--set", type=_setting, action="append", default=None,
                       metavar="FIELD=VALUE", dest="settings", help=SET_HELP)
-    prop.add_argument("--threads", type=_positive_int, default=None,
-                      help="torch threads (default: torch's)")
+    prop.add_argument("--threads", type=_positive_int, default=DEFAULT_THREADS,
+                      help=f"torch threads (default {DEFAULT_THREADS}, as a benchmark run: "
+                           "no collapse beside other busy processes)")
 
     sub.add_parser("tasks", help="list the tasks, their sizes, best visible scores and sources")
     return parser
@@ -198,31 +205,30 @@ def _benchmark(args: argparse.Namespace) -> int:
         )
     except BenchmarkFailures as error:
         records, failures = error.records, error.failures
+    for task, method, seed, message in failures:
+        print(f"failed: {task} / {method} / seed {seed}: {message}", file=sys.stderr)
     if not records:
         raise ValueError("no run finished; see the failures above.")
     paths = write_results(records, args.output)
     print(markdown_table(aggregate(records)))
     print(f"wrote {', '.join(str(p) for p in paths.values())}")
     print(f"total {time.perf_counter() - started:.1f} s")
-    for task, method, seed, message in failures:
-        print(f"failed: {task} / {method} / seed {seed}: {message}", file=sys.stderr)
+    if failures:
+        print(f"{len(failures)} run(s) failed; see above.", file=sys.stderr)
     return 1 if failures else 0
 
 
 def _propose(args: argparse.Namespace) -> int:
-    import torch
-
     from botorch_mentor.propose import propose
     from botorch_mentor.tables import read_design_table
 
-    if args.threads is not None:
-        torch.set_num_threads(args.threads)
     frame = read_design_table(args.data)
     proposals = propose(
         frame, args.target, n=args.n, preset=args.preset, mode=args.mode, seed=args.seed,
         device=args.device, sequence_column=args.sequence_column,
         design_columns=args.design_columns, alphabet=args.alphabet, bounds=args.bounds,
-        progress=True, changes=_config_changes(args.settings),
+        minimize=args.minimize, threads=args.threads, progress=True,
+        changes=_config_changes(args.settings),
     )
     proposals.to_csv(args.output, index=False)
     predicted, spread = f"predicted_{args.target}", f"std_{args.target}"

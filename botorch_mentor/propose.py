@@ -22,6 +22,7 @@ from botorch_mentor.models.ensemble import MentoringEnsemble
 from botorch_mentor.optim.ascent import optimize_designs
 from botorch_mentor.optim.selection import BatchSelection
 from botorch_mentor.tables import DesignCodec, design_codec
+from botorch_mentor.threads import DEFAULT_THREADS, torch_threads
 from botorch_mentor.validation import check_device, validation_rows
 
 Bounds = str | Sequence[Sequence[float]] | torch.Tensor | None
@@ -40,6 +41,8 @@ def propose(
     design_columns: list[str] | None = None,
     alphabet: str | None = None,
     bounds: Bounds = "data",
+    minimize: bool = False,
+    threads: int = DEFAULT_THREADS,
     progress: bool = False,
     changes: dict | None = None,
 ) -> pd.DataFrame:
@@ -48,9 +51,10 @@ def propose(
     Args:
         frame: One design per row, a score column, optionally other columns (ignored when the
             design columns are named).
-        target: The score column (maximized).
+        target: The score column (maximized, or minimized with ``minimize=True``).
         n: Proposals wanted; the ascent starts from the ``n`` best distinct designs.
-        preset: ``fast`` or ``paper`` (``MentoringConfig.from_preset``).
+        preset: ``fast`` (CPU), ``paper`` (the paper's proxies; a GPU) or ``surrogate``
+            (``MentoringConfig.for_design``).
         mode: ``per_candidate`` (the paper) or ``shared``.
         seed: Seed of the proxies and the ascent.
         device: ``cpu`` or ``cuda``.
@@ -58,9 +62,12 @@ def propose(
         design_columns: The numeric design columns, if the designs are continuous.
         alphabet: ``dna``, ``rna``, ``protein`` or the letters; inferred when unambiguous.
         bounds: Continuous designs only: ``"data"`` (default) keeps every proposal inside the
-            table's range of each design column, ``None`` leaves them unbounded, or one
-            ``(low, high)`` pair per design column (starting designs outside it are moved to
-            its nearest point).
+            table's range of each design column, ``None`` leaves them unbounded, or a
+            ``2 x d`` array in BoTorch's layout, the lower bounds in the first row and the
+            upper bounds in the second, one column per design column (starting designs
+            outside it are moved to its nearest point).
+        minimize: Lower scores are better (energies, IC50s).
+        threads: Torch threads of the computation (``botorch_mentor.threads``).
         progress: Show progress bars (pretraining epochs, ascent steps).
         changes: ``MentoringConfig`` fields to change from the preset's
             (``MentoringConfig.for_design``), e.g. ``{"strength": "raw"}`` or
@@ -71,24 +78,41 @@ def propose(
         ensemble mean for the design as written), ``std_<target>`` (the proxies' spread) and
         ``in_table`` (the design already appears in the table). Designs that decode to the same
         design are merged. ``frame.attrs`` holds ``notes`` (why fewer than ``n`` came back, if
-        they did), ``best_in_data`` and ``predicted_best_in_data`` (the ensemble's mean for the
-        table's best design, on the same scale as the proposals' predictions) and ``batch``:
+        they did), ``best_in_data`` (the best distinct design of the table, a repeated design
+        by the mean of its measurements) and ``predicted_best_in_data`` (the ensemble's mean
+        for that design, on the same scale as the proposals' predictions) and ``batch``:
         the proposals' ``distinct``, ``diversity`` and ``novelty``
         (``botorch_mentor.diversity``; Hamming distances for sequences, z-scored Euclidean
         for numeric designs).
     """
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+        raise ValueError(f"n must be a positive integer, got {n!r}.")
+    if not isinstance(minimize, bool):
+        raise ValueError(f"minimize must be True or False, got {minimize!r}.")
+    with torch_threads(threads):
+        return _propose(frame, target, n, preset, mode, seed, device, sequence_column,
+                        design_columns, alphabet, bounds, minimize, progress, changes)
+
+
+def _propose(frame, target, n, preset, mode, seed, device, sequence_column, design_columns,
+             alphabet, bounds, minimize, progress, changes) -> pd.DataFrame:
+    sign = -1.0 if minimize else 1.0
     model, codec = fit_table_model(
         frame, target, preset=preset, mode=mode, seed=seed, device=device,
         sequence_column=sequence_column, design_columns=design_columns, alphabet=alphabet,
-        progress=progress, changes=changes,
+        progress=progress, changes=changes, minimize=minimize,
     )
-    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-        raise ValueError(f"n must be a positive integer, got {n!r}.")
-    scores = model.train_Y.squeeze(-1).cpu().numpy()
+    scores = model.train_Y.squeeze(-1).cpu().numpy()  # sign * target: larger is better
     box = _bounds(bounds, codec, model.train_X)
 
     notes: list[str] = []
-    start = _distinct_best(frame, codec, scores, n, notes).to(model.train_X)
+    order, means = _distinct_order(frame, codec, scores)
+    if len(order) < n:
+        notes.append(
+            f"the table holds {len(order)} distinct designs, fewer than the {n} asked for; "
+            "each starts one ascent."
+        )
+    start = codec.encode(frame.iloc[order[:n]]).to(model.train_X)
     if box is not None:  # starting designs outside a user's box start from its nearest point
         start = torch.minimum(torch.maximum(start, box[0]), box[1])
     result = optimize_designs(model, start, bounds=box, progress=progress,
@@ -99,7 +123,7 @@ def propose(
             "asked for."
         )
     designs = codec.decode(result.designs)
-    table = predict_designs(model, codec, designs, target)
+    table = predict_designs(model, codec, designs, target, sign=sign)
     merged = len(table)
     table = table.drop_duplicates(subset=codec.columns).reset_index(drop=True)
     if len(table) < merged:
@@ -115,18 +139,17 @@ def propose(
             f"{n} asked for; {int(table['in_table'].sum())} designs of the table fill the rest "
             "(in_table)."
         )
-    table = table.sort_values(f"predicted_{target}", ascending=False, kind="stable")
+    table = table.sort_values(f"predicted_{target}", ascending=minimize, kind="stable")
     table.insert(0, "rank", np.arange(1, len(table) + 1))
     table = table.reset_index(drop=True)
 
-    best_row = int(np.argmax(scores))
-    best_design = frame.iloc[[best_row]]
+    best_design = frame.iloc[[order[0]]]
     table.attrs["notes"] = notes
     table.attrs["batch"] = _batch_summary(frame, table, codec)
-    table.attrs["best_in_data"] = float(scores[best_row])
+    table.attrs["best_in_data"] = float(sign * means[order[0]])
     table.attrs["predicted_best_in_data"] = float(
-        predict_designs(model, codec, best_design[codec.columns], target)[f"predicted_{target}"]
-        .iloc[0]
+        predict_designs(model, codec, best_design[codec.columns], target, sign=sign)[
+            f"predicted_{target}"].iloc[0]
     )
     return table
 
@@ -165,6 +188,7 @@ def fit_table_model(
     alphabet: str | None = None,
     progress: bool = False,
     changes: dict | None = None,
+    minimize: bool = False,
 ) -> tuple[MentoringEnsemble, DesignCodec]:
     r"""Check a table, choose its designs and fit the ensemble ``propose`` uses on it
     (deterministic for a seed on the CPU). Arguments as in ``propose``.
@@ -189,22 +213,25 @@ def fit_table_model(
     )
     _check_rows(len(frame), config)
     X = codec.encode(frame).to(device)
-    Y = torch.tensor(scores, dtype=torch.float64, device=device).unsqueeze(-1)
+    sign = -1.0 if minimize else 1.0  # the ensemble always maximizes
+    Y = torch.tensor(sign * scores, dtype=torch.float64, device=device).unsqueeze(-1)
     model = MentoringEnsemble(X, Y, config=config)
     return fit_mentoring_ensemble(model, progress=progress), codec
 
 
 def predict_designs(
-    model: MentoringEnsemble, codec: DesignCodec, designs: pd.DataFrame, target: str
+    model: MentoringEnsemble, codec: DesignCodec, designs: pd.DataFrame, target: str,
+    sign: float = 1.0,
 ) -> pd.DataFrame:
     r"""``designs`` (rows of the design columns) with ``predicted_<target>`` and
     ``std_<target>``: the ensemble's mean and the proxies' standard deviation, original units,
-    for each design exactly as written."""
+    for each design exactly as written (``sign=-1`` for a model fitted on the negated target:
+    the mean is returned in the target's own units)."""
     X = codec.encode(designs).to(model.train_X)
     with torch.no_grad():
         values = model.posterior(X.unsqueeze(-2)).values[..., 0, 0]  # n x M
     out = designs.reset_index(drop=True).copy()
-    out[f"predicted_{target}"] = values.mean(dim=-1).cpu().numpy()
+    out[f"predicted_{target}"] = sign * values.mean(dim=-1).cpu().numpy()
     out[f"std_{target}"] = values.std(dim=-1).cpu().numpy()
     return out
 
@@ -241,30 +268,27 @@ def _bounds(bounds: Bounds, codec: DesignCodec, X: torch.Tensor) -> torch.Tensor
         return torch.stack([X.min(dim=0).values, X.max(dim=0).values])
     box = torch.as_tensor(np.asarray(bounds, dtype=float), dtype=X.dtype, device=X.device)
     d = len(codec.columns)
-    if box.shape != (d, 2):
+    if box.shape != (2, d):
         raise ValueError(
-            f"bounds must give one (low, high) pair per design column ({d}: "
-            f"{', '.join(codec.columns)}), got shape {tuple(box.shape)}."
+            f"bounds must be a 2 x {d} array in BoTorch's layout: the lower bounds in the first "
+            f"row, the upper bounds in the second, one column per design column "
+            f"({', '.join(codec.columns)}); got shape {tuple(box.shape)}."
         )
-    box = box.T.contiguous()
     if not bool((box[0] <= box[1]).all()):
         column = codec.columns[int((box[0] > box[1]).nonzero()[0])]
-        raise ValueError(f"bounds of column {column!r}: low exceeds high.")
+        raise ValueError(
+            f"bounds of column {column!r}: the lower bound (first row) exceeds the upper bound "
+            "(second row)."
+        )
     return box
 
 
-def _distinct_best(
-    frame: pd.DataFrame, codec: DesignCodec, scores: np.ndarray, n: int, notes: list[str]
-) -> torch.Tensor:
-    r"""The ``n`` best distinct designs (a repeated design counts once, with its mean score)."""
-    keys = pd.Series(codec.keys(frame))
-    mean_scores = pd.Series(scores).groupby(keys.astype(str)).transform("mean")
-    first = ~keys.astype(str).duplicated()
-    candidates = np.flatnonzero(first.to_numpy())
-    order = candidates[np.argsort(-mean_scores.to_numpy()[candidates], kind="stable")]
-    if len(order) < n:
-        notes.append(
-            f"the table holds {len(order)} distinct designs, fewer than the {n} asked for; "
-            "each starts one ascent."
-        )
-    return codec.encode(frame.iloc[order[:n]])
+def _distinct_order(
+    frame: pd.DataFrame, codec: DesignCodec, scores: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""Rows of the table's distinct designs (the first row of each), best first by the mean
+    of its measurements, and every row's mean (a repeated design counts once)."""
+    keys = pd.Series(codec.keys(frame)).astype(str)
+    mean_scores = pd.Series(scores).groupby(keys).transform("mean").to_numpy()
+    first = np.flatnonzero(~keys.duplicated().to_numpy())
+    return first[np.argsort(-mean_scores[first], kind="stable")], mean_scores

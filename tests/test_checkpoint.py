@@ -39,3 +39,16 @@ def test_foreign_file_is_refused(tmp_path):
     torch.save({"weights": torch.zeros(3)}, path)
     with pytest.raises(ValueError, match="not a botorch_mentor"):
         load_ensemble(path)
+
+
+@pytest.mark.parametrize("keep", [0.0, 0.3, 0.9])
+def test_truncated_checkpoint_is_reported_as_truncated(fitted_model, tmp_path, keep):
+    path = tmp_path / "model.pt"
+    save_ensemble(fitted_model, path)
+    data = path.read_bytes()
+    path.write_bytes(data[: int(keep * len(data))])
+    with pytest.raises(ValueError, match="truncated or corrupted") as error:
+        load_ensemble(path)
+    assert "unpickling" not in str(error.value)
+    with pytest.raises(FileNotFoundError, match="no checkpoint"):
+        load_ensemble(tmp_path / "missing.pt")

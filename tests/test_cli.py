@@ -219,3 +219,44 @@ def test_missing_design_bench_folder_names_the_variable(monkeypatch, capsys):
     assert main(["benchmark", "--task", "tfbind10", "--seeds", "1"]) == 2
     err = capsys.readouterr().err
     assert "DESIGN_BENCH_DATA=" in err and "path=" not in err.split("(Python)")[-1]
+
+
+def test_failures_are_printed_before_the_command_gives_up(monkeypatch, capsys):
+    """Every run failed (a Ray sweep): the failures are on stderr before the final error."""
+    import botorch_mentor.benchmark as benchmark
+    from botorch_mentor.benchmark.runner import BenchmarkFailures
+
+    def failing(*args, **kwargs):
+        raise BenchmarkFailures([("tfbind8", "grad-mean", 0, "worker lost")], [])
+
+    monkeypatch.setattr(benchmark, "run_benchmark", failing)
+    status, _, err = _run(capsys, "benchmark", "--seeds", "1", "--ray")
+    assert status == 2
+    lines = err.strip().splitlines()
+    assert lines[0] == "failed: tfbind8 / grad-mean / seed 0: worker lost"
+    assert "no run finished; see the failures above." in lines[-1]
+
+
+def test_propose_options_reach_propose(monkeypatch, tmp_path, capsys):
+    """--minimize, --threads, --set and --bounds (LOW:HIGH per column, passed on as BoTorch's
+    2 x d layout) arrive in propose() as written."""
+    import botorch_mentor.propose as module
+
+    seen = {}
+
+    def fake(frame, target, **kwargs):
+        seen.update(kwargs)
+        raise ValueError("stop here")
+
+    monkeypatch.setattr(module, "propose", fake)
+    path = tmp_path / "data.csv"
+    pd.DataFrame({"a": [0.1, 0.2], "b": [0.3, 0.4], "y": [1.0, 2.0]}).to_csv(path, index=False)
+    status, _, err = _run(capsys, "propose", path, "--target", "y", "--minimize", "--threads",
+                          "2", "--bounds", "0:0.5,0.1:0.9", "--set", "batch=plain", "--set",
+                          "diversity_penalty=0.5")
+    assert status == 2 and "stop here" in err
+    assert seen["minimize"] is True and seen["threads"] == 2
+    assert seen["bounds"] == [[0.0, 0.1], [0.5, 0.9]]
+    assert seen["changes"] == {"batch": "plain", "diversity_penalty": 0.5}
+    _run(capsys, "propose", path, "--target", "y")
+    assert seen["minimize"] is False and seen["threads"] == 1 and seen["changes"] == {}

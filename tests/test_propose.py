@@ -109,10 +109,14 @@ def test_continuous_designs_stay_in_bounds():
     assert list(out.columns) == ["rank", "a", "b", "predicted_y", "std_y", "in_table"]
     for column in "ab":  # default: the table's range
         assert out[column].between(frame[column].min(), frame[column].max()).all()
-    box = propose(frame, "y", n=6, design_columns=["a", "b"], bounds=[(0.0, 0.5), (0.1, 0.9)])
+    # BoTorch's 2 x d layout: lower bounds in the first row, upper bounds in the second (a
+    # square 2 x 2 box is not read as (low, high) pairs)
+    box = propose(frame, "y", n=6, design_columns=["a", "b"], bounds=[[0.0, 0.1], [0.5, 0.9]])
     assert box["a"].between(0.0, 0.5).all() and box["b"].between(0.1, 0.9).all()
-    with pytest.raises(ValueError, match="one \\(low, high\\) pair per design column"):
+    with pytest.raises(ValueError, match="2 x 2 array in BoTorch's layout"):
         propose(frame, "y", n=2, design_columns=["a", "b"], bounds=[(0.0, 1.0)])
+    with pytest.raises(ValueError, match="lower bound \\(first row\\) exceeds"):
+        propose(frame, "y", n=2, design_columns=["a", "b"], bounds=[[0.0, 0.9], [0.5, 0.1]])
 
 
 @pytest.mark.parametrize(
@@ -159,3 +163,67 @@ def test_ragged_lengths_name_the_row():
 def test_too_few_rows_says_how_many_are_needed():
     with pytest.raises(ValueError, match="at least 15 rows are needed"):
         propose(_dna_frame(n=6), "binding", sequence_column="sequence")
+
+
+def test_n_is_checked_before_anything_is_fitted(monkeypatch):
+    import botorch_mentor.propose as module
+
+    def no_fit(*args, **kwargs):
+        raise AssertionError("fitted before checking n")
+
+    monkeypatch.setattr(module, "fit_table_model", no_fit)
+    for bad in (0, -3, 2.5, True):
+        with pytest.raises(ValueError, match="n must be a positive integer"):
+            propose(_dna_frame(n=30), "binding", n=bad, sequence_column="sequence")
+
+
+def test_minimize_is_maximizing_the_negated_score():
+    frame = _dna_frame(n=120)
+    low = propose(frame, "binding", n=6, sequence_column="sequence", minimize=True)
+    negated = frame.assign(negated=-frame["binding"])
+    high = propose(negated, "negated", n=6, sequence_column="sequence")
+    assert low["sequence"].tolist() == high["sequence"].tolist()
+    np.testing.assert_allclose(low["predicted_binding"], -high["predicted_negated"], rtol=1e-12)
+    np.testing.assert_allclose(low["std_binding"], high["std_negated"], rtol=1e-12)
+    assert low["predicted_binding"].is_monotonic_increasing  # best (lowest) first
+    assert low.attrs["best_in_data"] == pytest.approx(frame["binding"].min())
+    assert low.attrs["predicted_best_in_data"] == pytest.approx(
+        -high.attrs["predicted_best_in_data"])
+
+
+def test_best_in_data_is_the_best_design_by_the_mean_of_its_measurements():
+    """A design measured three times (10, 0, 0: mean 3.33) is not the table's best when
+    another design measured once scores 5: replicates count once, with their mean, on both
+    sides of the summary."""
+    frame = _dna_frame(n=60)
+    frame["binding"] = frame["binding"].clip(upper=4.0)
+    lucky = pd.DataFrame({"sequence": ["TTTTTT"] * 3, "binding": [10.0, 0.0, 0.0]})
+    best = pd.DataFrame({"sequence": ["AAAAAA"], "binding": [5.0]})
+    frame = pd.concat([frame[["sequence", "binding"]], lucky, best], ignore_index=True)
+    out = propose(frame, "binding", n=4, sequence_column="sequence")
+    assert out.attrs["best_in_data"] == 5.0
+    model, codec = fit_table_model(frame, "binding", sequence_column="sequence")
+    X = codec.encode(pd.DataFrame({"sequence": ["AAAAAA"]}))
+    with torch.no_grad():
+        expected = float(model.posterior(X.unsqueeze(-2)).mean)
+    assert out.attrs["predicted_best_in_data"] == pytest.approx(expected, rel=1e-10)
+
+
+def test_threads_are_set_for_the_call_and_restored(monkeypatch):
+    import botorch_mentor.propose as module
+
+    seen = []
+    real = module.optimize_designs
+
+    def recording(*args, **kwargs):
+        seen.append(torch.get_num_threads())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, "optimize_designs", recording)
+    before = torch.get_num_threads()
+    frame = _dna_frame(n=60)
+    propose(frame, "binding", n=2, sequence_column="sequence", threads=2)
+    propose(frame, "binding", n=2, sequence_column="sequence")
+    assert seen == [2, 1] and torch.get_num_threads() == before
+    with pytest.raises(ValueError, match="threads must be a positive integer"):
+        propose(frame, "binding", n=2, sequence_column="sequence", threads=0)

@@ -71,7 +71,7 @@ class MentoringGenerator(TorchGenerator):
     ) -> None:
         r"""
         Args:
-            preset: ``fast`` or ``paper``.
+            preset: ``fast``, ``paper`` or ``surrogate`` (``MentoringConfig.for_design``).
             mode: ``per_candidate`` (the paper) or ``shared``.
             seed: Seed of the proxies and the neighbourhoods.
             config: Further ``MentoringConfig`` fields.

@@ -31,7 +31,7 @@ def mentoring_generation_strategy(
 
     Args:
         n_proxies: Proxies in the ensemble.
-        preset: ``fast`` or ``paper``.
+        preset: ``fast``, ``paper`` or ``surrogate`` (``MentoringConfig.from_preset``).
         mode: ``per_candidate`` or ``shared``.
         seed: Seed of the proxies and neighbourhoods.
         config: Further ``MentoringConfig`` fields.

@@ -18,7 +18,6 @@ import math
 import os
 import time
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,14 +31,15 @@ from botorch_mentor.models.ensemble import MentoringEnsemble
 from botorch_mentor.optim.selection import BatchSelection
 from botorch_mentor.tasks.base import OfflineTask
 from botorch_mentor.tasks.registry import get_task
+from botorch_mentor.threads import DEFAULT_THREADS, check_threads, torch_threads
 from botorch_mentor.validation import check_device
 
 RECORDS_FILE = "records.jsonl"
 SETTINGS_FILE = "settings.json"
-DEFAULT_RUN_THREADS = 1
+DEFAULT_RUN_THREADS = DEFAULT_THREADS
 """Torch threads per benchmark run, in the local and the Ray executor alike (so their
-records are identical). One thread was measured fastest per run on a 2-core machine (the
-documentation: results/threads); raise it with ``threads=`` / ``--threads`` on bigger machines."""
+records are identical); ``botorch_mentor.threads`` says why one. Raise it with ``threads=`` /
+``--threads`` on bigger machines."""
 
 
 def preset_config(preset: str, discrete: bool, **changes: object) -> MentoringConfig:
@@ -93,17 +93,6 @@ class RunSettings:
     changes: dict = field(default_factory=dict)
     threads: int = DEFAULT_RUN_THREADS
     progress: bool = False
-
-
-@contextmanager
-def torch_threads(threads: int) -> Iterator[None]:
-    r"""Run the block with ``threads`` intra-op torch threads, then restore the old count."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(threads)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(old)
 
 
 def run_identity(task: OfflineTask, settings: RunSettings) -> dict:
@@ -253,7 +242,7 @@ def run_benchmark(
         task: An ``OfflineTask`` or a task name.
         methods: Names from ``METHODS``.
         seeds: A number of seeds (``0..n-1``) or the seeds themselves.
-        preset: ``fast`` or ``paper``.
+        preset: ``fast``, ``paper`` or ``surrogate`` (``MentoringConfig.from_preset``).
         device: Where the proxies live (``cpu`` or ``cuda``).
         output: Folder of ``records.jsonl``; finished records are skipped on a rerun.
         config_changes: Further ``MentoringConfig`` changes (e.g. ``n_proxies=5``).
@@ -285,8 +274,7 @@ def run_benchmark(
     check_device(device)
     if executor not in ("local", "ray"):
         raise ValueError(f"executor must be 'local' or 'ray', got {executor!r}.")
-    if not isinstance(threads, int) or isinstance(threads, bool) or threads < 1:
-        raise ValueError(f"threads must be a positive integer, got {threads!r}.")
+    check_threads(threads)
     preset_config(preset, task.discrete, **(config_changes or {}))  # validate before any run
     settings = RunSettings(preset, str(device), dtype, dict(config_changes or {}), threads,
                            progress)

@@ -25,7 +25,6 @@ def fit_mentoring_ensemble(
     *,
     mentoring_rounds: int | None = None,
     progress: bool = False,
-    **kwargs: object,
 ) -> MentoringEnsemble:
     r"""Pretrain every proxy of ``model`` and mentor them around the anchors.
 
@@ -33,7 +32,6 @@ def fit_mentoring_ensemble(
         model: The ``MentoringEnsemble`` to fit (in place).
         mentoring_rounds: Overrides ``model.config.fit_mentoring_rounds``.
         progress: Show progress bars.
-        kwargs: Ignored (Ax's ``fit_botorch_model`` passes optimizer settings meant for GPs).
 
     Returns:
         The fitted model, in eval mode.
