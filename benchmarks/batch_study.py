@@ -9,6 +9,7 @@ differences.
 
     python benchmarks/batch_study.py --tasks tfbind8 rna20 hartmann6 --seeds 8 \
         --output results/batch_study
+    python benchmarks/batch_study.py --report --output results/batch_study   # the table again
 
 Seconds: ``plain`` is the ascent, ``distinct`` the ascent plus the selection.
 """
@@ -29,6 +30,8 @@ from botorch_mentor.models.ensemble import MentoringEnsemble
 from botorch_mentor.optim import ascent
 from botorch_mentor.tasks import get_task
 
+BATCH_SIZE = runner.preset_config("fast", False).n_candidates
+"""The designs asked for: the protocol's 128 starting designs."""
 KEYS = ("score_100th", "score_50th", "distinct", "distinct_hits", "diversity", "novelty",
         "method_seconds")
 
@@ -118,8 +121,30 @@ def table(records: list[dict]) -> str:
                 f"| {task} | {method} | {float(diff['score_100th'].mean()):+.3f} ± "
                 f"{float(diff['score_100th'].std()):.3f} | {float(diff['score_50th'].mean()):+.3f}"
                 f" ± {float(diff['score_50th'].std()):.3f} | {ratio} |")
+    summary = ["| method | tasks | distinct batches of n | mean over tasks of the hit ratio | "
+               "pooled hits: distinct / plain | worst paired 100th difference |",
+               "|---|---|---|---|---|---|"]
+    for method in dict.fromkeys(m for _, m in groups):
+        ratios, pooled, worst, full, tasks = [], [0, 0], float("inf"), 0, 0
+        for (_, m), batches in groups.items():
+            seeds = sorted(set(batches.get("plain", {})) & set(batches.get("distinct", {})))
+            if m != method or not seeds:
+                continue
+            tasks += 1
+            hits = [sum(batches[b][s]["distinct_hits"] for s in seeds)
+                    for b in ("distinct", "plain")]
+            ratios.append(hits[0] / hits[1] if hits[1] else float("inf"))
+            pooled = [pooled[0] + hits[0], pooled[1] + hits[1]]
+            differences = [batches["distinct"][s]["score_100th"]
+                           - batches["plain"][s]["score_100th"] for s in seeds]
+            worst = min(worst, sum(differences) / len(differences))
+            full += all(batches["distinct"][s]["distinct"] >= BATCH_SIZE for s in seeds)
+        summary.append(
+            f"| {method} | {tasks} | {full} of {tasks} | {sum(ratios) / len(ratios):.2f} | "
+            f"{pooled[0] / pooled[1]:.2f} | {worst:+.3f} |")
     return "\n".join(lines) + "\n\nPaired over seeds (mean ± std of the differences):\n\n" + (
-        "\n".join(paired) + "\n")
+        "\n".join(paired) + "\n\nOver the tasks (worst paired 100th difference: the lowest "
+        "task's mean over seeds of distinct - plain):\n\n" + "\n".join(summary) + "\n")
 
 
 def main() -> None:
@@ -129,12 +154,17 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=8)
     parser.add_argument("--output", default="results/batch_study")
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--report", action="store_true",
+                        help="run nothing: the table of every task's records in --output")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
     records = []
-    for name in args.tasks:
+    if args.report:
+        for path in sorted(out.glob("*.jsonl")):
+            records += [json.loads(line) for line in path.read_text().splitlines()]
+    for name in [] if args.report else args.tasks:
         records += run_task(name, args.methods, list(range(args.seeds)), out)
     text = table(records)
     (out / "table.md").write_text(text)
