@@ -26,7 +26,7 @@ _EXPORTS = {
     "logits_to_sequences": "botorch_mentor.encoding",
     "BatchSelection": "botorch_mentor.optim.selection",
     "optimize_designs": "botorch_mentor.optim.ascent",
-    "propose": "botorch_mentor.propose",
+    "propose": "botorch_mentor.proposals",
     "save_ensemble": "botorch_mentor.checkpoint",
     "sequences_to_logits": "botorch_mentor.encoding",
 }
@@ -66,4 +66,4 @@ if TYPE_CHECKING:  # pragma: no cover
     from botorch_mentor.models.ensemble import MentoringEnsemble
     from botorch_mentor.optim.ascent import DesignResult, optimize_designs
     from botorch_mentor.optim.selection import BatchSelection
-    from botorch_mentor.propose import propose
+    from botorch_mentor.proposals import propose

@@ -219,7 +219,7 @@ def _benchmark(args: argparse.Namespace) -> int:
 
 
 def _propose(args: argparse.Namespace) -> int:
-    from botorch_mentor.propose import propose
+    from botorch_mentor.proposals import propose
     from botorch_mentor.tables import read_design_table
 
     frame = read_design_table(args.data)

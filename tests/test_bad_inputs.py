@@ -15,7 +15,7 @@ from botorch_mentor import (
     fit_mentoring_ensemble,
     optimize_designs,
 )
-from botorch_mentor.propose import propose
+from botorch_mentor.proposals import propose
 from botorch_mentor.tables import design_codec, read_design_table
 from botorch_mentor.tasks import OfflineTask
 from tests.conftest import quadratic_data, tiny_config

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from botorch_mentor.cli import main
-from botorch_mentor.propose import propose
+from botorch_mentor.proposals import propose
 
 
 def _run(capsys, *args):
@@ -240,7 +240,7 @@ def test_failures_are_printed_before_the_command_gives_up(monkeypatch, capsys):
 def test_propose_options_reach_propose(monkeypatch, tmp_path, capsys):
     """--minimize, --threads, --set and --bounds (LOW:HIGH per column, passed on as BoTorch's
     2 x d layout) arrive in propose() as written."""
-    import botorch_mentor.propose as module
+    import botorch_mentor.proposals as module
 
     seen = {}
 

@@ -88,7 +88,7 @@ command line."""),
     ("code", """import os, subprocess, sys, tempfile
 import numpy as np
 import pandas as pd
-from botorch_mentor.propose import propose
+from botorch_mentor.proposals import propose
 
 SMOKE_TEST = os.environ.get("SMOKE_TEST") == "1"
 rng = np.random.default_rng(0)

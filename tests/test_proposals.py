@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from botorch_mentor.encoding import sequences_to_logits
-from botorch_mentor.propose import fit_table_model, propose
+from botorch_mentor.proposals import fit_table_model, propose
 from botorch_mentor.tables import design_codec
 
 
@@ -166,7 +166,7 @@ def test_too_few_rows_says_how_many_are_needed():
 
 
 def test_n_is_checked_before_anything_is_fitted(monkeypatch):
-    import botorch_mentor.propose as module
+    import botorch_mentor.proposals as module
 
     def no_fit(*args, **kwargs):
         raise AssertionError("fitted before checking n")
@@ -210,7 +210,7 @@ def test_best_in_data_is_the_best_design_by_the_mean_of_its_measurements():
 
 
 def test_threads_are_set_for_the_call_and_restored(monkeypatch):
-    import botorch_mentor.propose as module
+    import botorch_mentor.proposals as module
 
     seen = []
     real = module.optimize_designs
