@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 PRESETS = ("fast", "paper", "surrogate")
-"""Names accepted by ``MentoringConfig.from_preset``."""
+"""Names accepted by ``MentoringConfig.from_preset``; what each means for a benchmark, for
+proposals and for a surrogate is decided by ``botorch_mentor.presets.resolve_config``."""
 
 PAPER_KERNEL_SCALE = 53.7
 """Median tangent-kernel scale ``kappa`` (mean ``||grad_theta d_m||^2`` over a neighbourhood's
@@ -255,20 +256,6 @@ class MentoringConfig:
             raise ValueError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}.")
         factory = {"paper": cls.paper, "fast": cls.fast, "surrogate": cls.surrogate}[preset]
         return factory(discrete=discrete, **changes)
-
-    @classmethod
-    def for_design(cls, preset: str, discrete: bool = False, **changes: Any) -> MentoringConfig:
-        """What ``propose`` and the Ax generator use: ``from_preset(preset, ...)`` with the
-        scale-free mentoring step, except for ``"paper"`` (kept exact). Chosen by the study
-        in the documentation (results/where-mentoring-pays): over TFBind8 and RNA20, 8 seeds, it has
-        the best mean 50th percentile and 100th percentile of the score-scale configurations
-        and halves the overestimation. Every preset returns a ``"distinct"`` batch (the
-        batch study of the documentation's results). ``changes`` (e.g. ``strength="raw"``)
-        override it."""
-        recommended = {"batch": "distinct"}
-        if preset != "paper":
-            recommended["strength"] = "scale_free"
-        return cls.from_preset(preset, discrete, **{**recommended, **changes})
 
     @classmethod
     def fast(cls, discrete: bool = False, **changes: Any) -> MentoringConfig:

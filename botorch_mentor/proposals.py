@@ -21,6 +21,7 @@ from botorch_mentor.fitting.fit import fit_mentoring_ensemble
 from botorch_mentor.models.ensemble import MentoringEnsemble
 from botorch_mentor.optim.ascent import optimize_designs
 from botorch_mentor.optim.selection import BatchSelection
+from botorch_mentor.presets import resolve_config
 from botorch_mentor.tables import DesignCodec, design_codec
 from botorch_mentor.threads import DEFAULT_THREADS, torch_threads
 from botorch_mentor.validation import check_device, validation_rows
@@ -54,7 +55,7 @@ def propose(
         target: The score column (maximized, or minimized with ``minimize=True``).
         n: Proposals wanted; the ascent starts from the ``n`` best distinct designs.
         preset: ``fast`` (CPU), ``paper`` (the paper's proxies; a GPU) or ``surrogate``
-            (``MentoringConfig.for_design``).
+            (``resolve_config(preset, "design")``).
         mode: ``per_candidate`` (the paper) or ``shared``.
         seed: Seed of the proxies and the ascent.
         device: ``cpu`` or ``cuda``.
@@ -70,7 +71,7 @@ def propose(
         threads: Torch threads of the computation (``botorch_mentor.threads``).
         progress: Show progress bars (pretraining epochs, ascent steps).
         changes: ``MentoringConfig`` fields to change from the preset's
-            (``MentoringConfig.for_design``), e.g. ``{"strength": "raw"}`` or
+            (``resolve_config(preset, "design")``), e.g. ``{"strength": "raw"}`` or
             ``{"batch": "plain"}``.
 
     Returns:
@@ -207,10 +208,8 @@ def fit_table_model(
     device = check_device(device)
     codec = design_codec(frame, target, sequence_column, design_columns, alphabet)
     scores = _scores(frame, target)
-    config = MentoringConfig.for_design(
-        preset, codec.discrete, **{"seed": seed, "mode": mode, "fit_mentoring_rounds": 0,
-                                   **(changes or {})}
-    )
+    config = resolve_config(preset, "design", codec.discrete,
+                            **{"seed": seed, "mode": mode, **(changes or {})})
     _check_rows(len(frame), config)
     X = codec.encode(frame).to(device)
     sign = -1.0 if minimize else 1.0  # the ensemble always maximizes

@@ -74,15 +74,3 @@ def test_frozen():
 def test_invalid_values_name_the_field(field, value):
     with pytest.raises(ValueError, match=field):
         MentoringConfig(**{field: value})
-
-
-def test_for_design_is_the_preset_with_the_recommended_strength():
-    assert MentoringConfig.for_design("paper", True) == MentoringConfig.paper(
-        discrete=True, batch="distinct")
-    fast = MentoringConfig.for_design("fast", True, seed=3)
-    assert fast == MentoringConfig.fast(discrete=True, seed=3, strength="scale_free",
-                                        batch="distinct")
-    assert MentoringConfig.for_design("fast", strength="raw", batch="plain") == (
-        MentoringConfig.fast())
-    with pytest.raises(ValueError, match="unknown preset"):
-        MentoringConfig.for_design("quick")

@@ -6,7 +6,7 @@ ranges to the unit cube) under the key ``TriMentoring``, reachable through the
 ``MentoringGenerators.TRI_MENTORING`` enum and storable in Ax's JSON format.
 
 ``gen(n)`` fits nothing new: it starts from the best observed arms, runs ``optimize_designs``
-on the fitted ensemble with the distinct batch of ``MentoringConfig.for_design`` (every design
+on the fitted ensemble with the distinct batch of ``resolve_config(preset, "design")`` (every design
 along the ascents clipped to the bounds and rounded through Ax's transforms: integers,
 one-hot choices; then chosen for predicted score and spread) and returns the ``n`` best
 designs that are neither observed nor pending. When the ascents keep landing on observed
@@ -37,11 +37,11 @@ from ax.storage.json_store.registry import CORE_DECODER_REGISTRY
 from botorch.utils.datasets import SupervisedDataset
 from torch import Tensor
 
-from botorch_mentor.config import MentoringConfig
 from botorch_mentor.fitting.fit import fit_mentoring_ensemble
 from botorch_mentor.models.ensemble import MentoringEnsemble
 from botorch_mentor.optim.ascent import optimize_designs
 from botorch_mentor.optim.selection import BatchSelection
+from botorch_mentor.presets import resolve_config
 
 MIN_POOL = 16
 """Arms the ascent starts from at least (the best observed ones)."""
@@ -71,14 +71,14 @@ class MentoringGenerator(TorchGenerator):
     ) -> None:
         r"""
         Args:
-            preset: ``fast``, ``paper`` or ``surrogate`` (``MentoringConfig.for_design``).
+            preset: ``fast``, ``paper`` or ``surrogate`` (``resolve_config(preset, "design")``).
             mode: ``per_candidate`` (the paper) or ``shared``.
             seed: Seed of the proxies and the neighbourhoods.
             config: Further ``MentoringConfig`` fields.
         """
         self.preset, self.mode, self.seed = preset, mode, seed
         self.config_options = dict(config or {})
-        MentoringConfig.for_design(preset, mode=mode, seed=seed, **self.config_options)
+        resolve_config(preset, "design", mode=mode, seed=seed, **self.config_options)
         self._dataset: SupervisedDataset | None = None
         self._discrete = False
         self._models: dict[float, MentoringEnsemble] = {}
@@ -109,9 +109,9 @@ class MentoringGenerator(TorchGenerator):
         r"""The ensemble fitted on ``sign * Y`` (so that larger is always better)."""
         if sign not in self._models:
             assert self._dataset is not None, "fit() must be called before gen()/predict()"
-            config = MentoringConfig.for_design(
-                self.preset, discrete=self._discrete, mode=self.mode, seed=self.seed,
-                fit_mentoring_rounds=0, **self.config_options,
+            config = resolve_config(
+                self.preset, "design", self._discrete, mode=self.mode, seed=self.seed,
+                **self.config_options,
             )
             X, Y = self._dataset.X, self._dataset.Y
             self._models[sign] = fit_mentoring_ensemble(

@@ -15,7 +15,7 @@ from botorch.acquisition.logei import qLogNoisyExpectedImprovement
 from botorch_mentor.ax.acquisition import DistinctAcquisition
 from botorch_mentor.ax.generator import MentoringGenerators
 from botorch_mentor.ax.surrogate import mentoring_surrogate_spec
-from botorch_mentor.config import MentoringConfig
+from botorch_mentor.presets import resolve_config
 
 
 def mentoring_generation_strategy(
@@ -31,13 +31,13 @@ def mentoring_generation_strategy(
 
     Args:
         n_proxies: Proxies in the ensemble.
-        preset: ``fast``, ``paper`` or ``surrogate`` (``MentoringConfig.from_preset``).
+        preset: ``fast``, ``paper`` or ``surrogate`` (``resolve_config(preset, "design")``).
         mode: ``per_candidate`` or ``shared``.
         seed: Seed of the proxies and neighbourhoods.
         config: Further ``MentoringConfig`` fields.
     """
     options = {"n_proxies": n_proxies, **config}
-    MentoringConfig.from_preset(preset, mode=mode, seed=seed, **options)  # fail here, not in Ax
+    resolve_config(preset, "design", mode=mode, seed=seed, **options)  # fail here, not in Ax
     spec = GeneratorSpec(
         generator_enum=MentoringGenerators.TRI_MENTORING,
         generator_kwargs={"preset": preset, "mode": mode, "seed": seed, "config": options},

@@ -34,6 +34,8 @@ class MethodOutput:
     (the mentored ensemble for mentoring methods); None: the fitted ensemble's mean."""
     batch: str = "plain"
     """``"plain"``: the final designs of the ascents; ``"distinct"``: a selected batch."""
+    strength: str | None = None
+    """The mentoring step used (``"raw"`` or ``"scale_free"``); None without mentoring."""
 
 
 MethodFn = Callable[..., MethodOutput]
@@ -67,11 +69,11 @@ def run_ascent(
 ) -> MethodOutput:
     r"""Run one ``AscentMethod`` and collect its designs (the plain batch, or the
     ``selection``'s), trajectory and diagnostics."""
+    config = config.replace(**dict(method.changes))
     result = optimize_designs(
         model, X_start, mentoring=method.mentoring,
         objective=method.objective,  # type: ignore[arg-type]
-        config=config.replace(**dict(method.changes)), progress=progress,
-        selection=selection,
+        config=config, progress=progress, selection=selection,
     )
     diagnostics: dict[str, float] = {}
     if method.mentoring:
@@ -89,6 +91,7 @@ def run_ascent(
         diagnostics=diagnostics,
         predictions=result.predictions,
         batch="plain" if selection is None else "distinct",
+        strength=config.strength if method.mentoring else None,
     )
 
 
@@ -111,7 +114,7 @@ def _bo_qei(
 
 
 METHODS: dict[str, MethodFn] = {
-    "tri-mentoring": AscentMethod(True, changes=(("mode", "per_candidate"),)),
+    "tri-mentoring": AscentMethod(True, changes=(("mode", "per_candidate"),)),  # its preset's step
     "tri-mentoring-shared": AscentMethod(True, changes=(("mode", "shared"),)),
     "tri-mentoring-no-voting": AscentMethod(
         True, changes=(("mode", "per_candidate"), ("voting", False))),
@@ -119,6 +122,8 @@ METHODS: dict[str, MethodFn] = {
         True, changes=(("mode", "per_candidate"), ("soft_labels", False))),
     "tri-mentoring-scale-free": AscentMethod(
         True, changes=(("mode", "per_candidate"), ("strength", "scale_free"))),
+    "tri-mentoring-raw": AscentMethod(
+        True, changes=(("mode", "per_candidate"), ("strength", "raw"))),
     "tri-mentoring-3-steps": AscentMethod(
         True, changes=(("mode", "per_candidate"), ("mentoring_steps", 3))),
     "grad": AscentMethod(False, "single"),

@@ -8,7 +8,7 @@ import math
 import os
 from pathlib import Path
 
-COLUMNS = ("task", "method", "seed", "batch", "score_100th", "score_50th", "raw_100th",
+COLUMNS = ("task", "method", "seed", "batch", "strength", "score_100th", "score_50th", "raw_100th",
            "raw_50th", "best_visible", "distinct", "distinct_hits", "diversity", "novelty",
            "fit_seconds", "method_seconds", "disagreement", "label_shift", "mentoring_change",
            "overestimation", "spearman")

@@ -29,6 +29,7 @@ from botorch_mentor.diversity import DesignDistance, batch_metrics
 from botorch_mentor.fitting.fit import fit_mentoring_ensemble
 from botorch_mentor.models.ensemble import MentoringEnsemble
 from botorch_mentor.optim.selection import BatchSelection
+from botorch_mentor.presets import resolve_config
 from botorch_mentor.tasks.base import OfflineTask
 from botorch_mentor.tasks.registry import get_task
 from botorch_mentor.threads import DEFAULT_THREADS, check_threads, torch_threads
@@ -43,9 +44,9 @@ records are identical); ``botorch_mentor.threads`` says why one. Raise it with `
 
 
 def preset_config(preset: str, discrete: bool, **changes: object) -> MentoringConfig:
-    r"""The named preset for a discrete or continuous task; fit-time mentoring is off because
-    the protocol's ascent starts from the pretrained proxies."""
-    return MentoringConfig.from_preset(preset, discrete, fit_mentoring_rounds=0, **changes)
+    r"""The named preset for a discrete or continuous task, as the protocol uses it
+    (``resolve_config(preset, "benchmark", ...)``)."""
+    return resolve_config(preset, "benchmark", discrete, **changes)
 
 
 def read_records(output: str | os.PathLike | None) -> list[dict]:
@@ -358,6 +359,7 @@ def _score_record(task, method, seed, preset, output, best_visible) -> dict:
         "best_visible": best_visible,
         "normalized_scores": [round(float(v), 6) for v in normalized],
         "batch": output.batch,
+        "strength": output.strength,
         **batch_metrics(designs, task.x, DesignDistance.for_data(task.x, task.discrete),
                         scores, float(task.y.max())),
         **output.diagnostics,

@@ -28,6 +28,7 @@ from torch import Tensor
 
 from botorch_mentor.config import MentoringConfig
 from botorch_mentor.nn.batched_mlp import Params, init_params, mlp_forward
+from botorch_mentor.presets import resolve_config
 from botorch_mentor.random import make_generator
 from botorch_mentor.validation import check_design_tensor, check_training_data
 
@@ -59,11 +60,14 @@ class MentoringEnsemble(EnsembleModel):
             input_transform: Optional BoTorch input transform, applied before the internal
                 z-scoring.
             outcome_transform: Optional BoTorch outcome transform of ``train_Y``.
-            config: ``MentoringConfig``; the paper's settings when omitted.
+            config: ``MentoringConfig``; when omitted, the configuration made for surrogate
+                use (``resolve_config(None, "surrogate")``: five bootstrapped proxies of width
+                64 with a calibrated spread, fitted in seconds on a CPU). The paper's
+                configuration is ``MentoringConfig.paper()``.
         """
         super().__init__()
         if config is None:
-            config = MentoringConfig()
+            config = resolve_config(None, "surrogate")
         elif not isinstance(config, MentoringConfig):
             raise TypeError(
                 f"config must be a MentoringConfig, got {type(config).__name__}; build one with "
@@ -126,23 +130,24 @@ class MentoringEnsemble(EnsembleModel):
         r"""Model inputs from a BoTorch ``SupervisedDataset``; Ax calls this.
 
         The configuration comes from ``config`` (a ``MentoringConfig`` or a dict of its
-        fields), ``preset`` (``"paper"``, ``"fast"`` or ``"surrogate"``) and any
-        ``MentoringConfig`` field given directly (applied last), so Ax's ``model_options`` can
-        be plain JSON such as
-        ``{"preset": "fast", "n_proxies": 5}``. Every other keyword argument is ignored.
+        fields), or ``preset`` (``"paper"``, ``"fast"`` or ``"surrogate"``, read by
+        ``resolve_config(preset, "surrogate")``; without either, the surrogate preset), and
+        any ``MentoringConfig`` field given directly (applied last), so Ax's
+        ``model_options`` can be plain JSON such as ``{"preset": "fast", "n_proxies": 5}``.
+        Every other keyword argument is ignored.
         """
         inputs: dict[str, Any] = {"train_X": training_data.X, "train_Y": training_data.Y}
         config = kwargs.get("config")
         if isinstance(config, dict):
             config = MentoringConfig.from_dict(config)
         preset = kwargs.get("preset")
-        if preset is not None:
-            if config is not None:
-                raise ValueError("give either config or preset, not both.")
-            config = MentoringConfig.from_preset(preset)
+        if preset is not None and config is not None:
+            raise ValueError("give either config or preset, not both.")
         fields = {k: v for k, v in kwargs.items() if k in MentoringConfig.__dataclass_fields__}
-        if fields:
-            config = (config or MentoringConfig()).replace(**fields)
+        if config is None:
+            config = resolve_config(preset, "surrogate", **fields)
+        elif fields:
+            config = config.replace(**fields)
         if config is not None:
             inputs["config"] = config
         return inputs

@@ -53,7 +53,7 @@ def _lookup_task() -> OfflineTask:
 
 RECORD_KEYS = {"task", "method", "seed", "preset", "score_100th", "score_50th", "raw_100th",
                "raw_50th", "best_visible", "normalized_scores", "batch", "distinct",
-               "distinct_hits", "diversity", "novelty"}
+               "distinct_hits", "diversity", "novelty", "strength"}
 PREDICTION_KEYS = {"overestimation", "spearman"}
 TRAJECTORY_KEYS = {"trajectory_steps", "trajectory_true", "trajectory_predicted"}
 

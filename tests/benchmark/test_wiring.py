@@ -57,6 +57,7 @@ EXPECTED_SWITCHES = {
     "tri-mentoring-no-voting": (True, "mean", "per_candidate", False, True),
     "tri-mentoring-no-soft-labels": (True, "mean", "per_candidate", True, False),
     "tri-mentoring-scale-free": (True, "mean", "per_candidate", True, True),
+    "tri-mentoring-raw": (True, "mean", "per_candidate", True, True),
     "tri-mentoring-3-steps": (True, "mean", "per_candidate", True, True),
     "grad": (False, "single", None, None, None),
     "grad-mean": (False, "mean", None, None, None),
@@ -80,14 +81,18 @@ def test_method_names_set_their_switches(name, monkeypatch, fitted_model):
     monkeypatch.setattr(methods_module, "optimize_designs", fake_optimize)
     base = fitted_model.config  # paper switches: per_candidate, voting, soft labels
     assert (base.mode, base.voting, base.soft_labels) == ("per_candidate", True, True)
-    METHODS[name](fitted_model, fitted_model.train_X[:3], base.replace(mode="shared",
-                  voting=True, soft_labels=True) if name == "tri-mentoring" else base)
+    if name == "tri-mentoring-raw":  # forces the paper's step over the preset's
+        base = base.replace(strength="scale_free")
+    output = METHODS[name](fitted_model, fitted_model.train_X[:3], base.replace(
+        mode="shared", voting=True, soft_labels=True) if name == "tri-mentoring" else base)
     ((mentoring, objective, config),) = calls
+    assert output.strength == (config.strength if mentoring else None)  # named in records
     want_mentoring, want_objective, want_mode, want_voting, want_soft = EXPECTED_SWITCHES[name]
     assert mentoring is want_mentoring and objective == want_objective
     if want_mentoring:
         assert (config.mode, config.voting, config.soft_labels) == (
             want_mode, want_voting, want_soft)
+        # tri-mentoring keeps its preset's step (raw in this fixture)
         assert config.strength == ("scale_free" if name.endswith("scale-free") else "raw")
         assert config.mentoring_steps == (3 if name.endswith("3-steps") else 1)
 
