@@ -3,6 +3,7 @@ import pytest
 import torch
 from botorch.acquisition import qSimpleRegret
 
+from botorch_mentor import MentoringEnsemble
 from botorch_mentor.ax import DistinctAcquisition, attach_dataset, surrogate_generation_strategy
 from tests.ax.conftest import (
     hartmann_client,
@@ -103,3 +104,28 @@ def test_model_options_are_json_and_round_trip(hartmann_frame, tmp_path):
 def test_bad_acquisition_name():
     with pytest.raises(ValueError, match="acquisition"):
         surrogate_generation_strategy("EI")
+
+
+def test_swap_in_the_way_ax_documents_it(hartmann_full_frame):
+    """``ModelConfig(botorch_model_class=MentoringEnsemble)`` with no options: Ax builds the
+    surrogate configuration (five bootstrapped proxies, a calibrated spread), not the paper's
+    width-2048 proxies, and proposes inside the box."""
+    import sys
+    from pathlib import Path
+
+    import botorch_mentor.ax as bmax
+    from botorch_mentor import MentoringConfig
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+    from ax_swap_in import swap_in_strategy
+
+    client = hartmann_client()
+    bmax.attach_dataset(client, hartmann_full_frame, objective="f")
+    client.set_generation_strategy(swap_in_strategy())
+    trials = client.get_next_trials(max_trials=1)
+    ((parameters),) = trials.values()
+    assert all(0.0 <= parameters[f"x{i}"] <= 1.0 for i in range(6))
+    adapter = client._generation_strategy._curr.generator_specs[0].fitted_adapter
+    model = adapter.generator.surrogate.model
+    assert isinstance(model, MentoringEnsemble)
+    assert model.config == MentoringConfig.surrogate()
