@@ -95,8 +95,9 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--methods", nargs="+", default=list(DEFAULT_METHODS), metavar="METHOD",
                        help="methods to compare (default: tri-mentoring grad-mean); any of: "
                             f"{', '.join(METHODS)}")
-    bench.add_argument("--seeds", type=int, default=3,
-                       help="number of seeds, run as 0..N-1 (default 3; the field reports 8)")
+    bench.add_argument("--seeds", type=int, nargs="+", default=[3], metavar="SEED",
+                       help="one number N runs seeds 0..N-1 (default 3; the field reports 8); "
+                            "two or more numbers are the seeds themselves (--seeds 0 5 7)")
     bench.add_argument("--preset", default="fast", choices=PRESETS,
                        help="fast: width 64, 20 epochs (CPU); paper: width 2048, 200 epochs "
                             "(GPU); surrogate: fast with 5 bootstrapped proxies and a "
@@ -175,19 +176,44 @@ def _estimate_line(args: argparse.Namespace) -> str | None:
     if args.n_proxies is not None:
         changes["n_proxies"] = args.n_proxies
     config = preset_config("paper", task.discrete, **changes)
-    mentored = sum(m.startswith("tri-mentoring") and m != "tri-mentoring-shared"
-                   for m in args.methods)
-    flops = estimate_flops(task.x.shape[0], task.n_features, config, mentored)
-    return (f"paper preset on the CPU: {describe_estimate(flops)} ({args.seeds} seeds); "
-            "use --device cuda or --preset fast")
+    flops = estimate_flops(task.x.shape[0], task.n_features, config,
+                           _outer_loss_passes(args.methods, config))
+    return (f"paper preset on the CPU: {describe_estimate(flops)} "
+            f"({len(_seed_list(args.seeds))} seeds); use --device cuda or --preset fast")
+
+
+def _outer_loss_passes(methods: list[str], config) -> int:
+    r"""Outer-loss passes per ascent step over ``methods``: one per mentoring step of every
+    per-candidate method with soft labels (the ablation without them, the shared mode and the
+    plain baselines pass no per-candidate outer loss)."""
+    from botorch_mentor.benchmark.methods import METHODS, AscentMethod
+
+    passes = 0
+    for name in methods:
+        method = METHODS.get(name)
+        if isinstance(method, AscentMethod) and method.mentoring:
+            run = config.replace(**dict(method.changes))
+            if run.soft_labels and run.mode == "per_candidate":
+                passes += run.mentoring_steps
+    return passes
+
+
+def _seed_list(seeds: list[int]) -> list[int]:
+    r"""``--seeds``: one number N is seeds 0..N-1, several are the seeds (repeats once)."""
+    if len(seeds) == 1:
+        if seeds[0] < 1:
+            raise ValueError(f"--seeds N must be at least 1, got {seeds[0]}.")
+        return list(range(seeds[0]))
+    if min(seeds) < 0:
+        raise ValueError(f"seeds must be >= 0, got {min(seeds)}.")
+    return list(dict.fromkeys(seeds))
 
 
 def _benchmark(args: argparse.Namespace) -> int:
     from botorch_mentor.benchmark import BenchmarkFailures, run_benchmark
     from botorch_mentor.benchmark.report import aggregate, markdown_table, write_results
 
-    if args.seeds < 1:
-        raise ValueError(f"--seeds must be at least 1, got {args.seeds}.")
+    seeds = _seed_list(args.seeds)
     estimate = _estimate_line(args)
     if estimate:
         print(estimate, file=sys.stderr)
@@ -198,7 +224,7 @@ def _benchmark(args: argparse.Namespace) -> int:
     failures = []
     try:
         records = run_benchmark(
-            args.task, methods=args.methods, seeds=args.seeds, preset=args.preset,
+            args.task, methods=args.methods, seeds=seeds, preset=args.preset,
             device=args.device, output=args.output, config_changes=changes, progress=True,
             executor="local" if args.ray is None else "ray", ray_address=args.ray or None,
             threads=args.threads,

@@ -204,7 +204,7 @@ def test_paper_preset_on_cpu_prints_an_estimate_first():
     from botorch_mentor.cli import _estimate_line
 
     args = argparse.Namespace(preset="paper", device="cpu", task="tfbind8", n_proxies=None,
-                              settings=None, methods=["tri-mentoring", "grad-mean"], seeds=8)
+                              settings=None, methods=["tri-mentoring", "grad-mean"], seeds=[8])
     line = _estimate_line(args)
     weights = (24 * 2048 + 2048) + (2048 * 2048 + 2048) + (2048 + 1)
     ascent = 3 * 128 * 100 * 6 * 32_898 * weights  # proxies x candidates x steps x pass x rows
@@ -260,3 +260,43 @@ def test_propose_options_reach_propose(monkeypatch, tmp_path, capsys):
     assert seen["changes"] == {"batch": "plain", "diversity_penalty": 0.5}
     _run(capsys, "propose", path, "--target", "y")
     assert seen["minimize"] is False and seen["threads"] == 1 and seen["changes"] == {}
+
+
+def test_the_estimate_counts_outer_loss_passes_only():
+    """The ablation without soft labels and the plain baselines pass no per-candidate outer
+    loss; three mentoring steps pass it three times."""
+    import argparse
+
+    from botorch_mentor.cli import _estimate_line
+
+    def flops(methods):
+        args = argparse.Namespace(preset="paper", device="cpu", task="tfbind8", n_proxies=None,
+                                  settings=None, methods=methods, seeds=[8])
+        return float(_estimate_line(args).split("about ")[1].split(" FLOP")[0])
+
+    weights = (24 * 2048 + 2048) + (2048 * 2048 + 2048) + (2048 + 1)
+    pretraining = 3 * 200 * 6 * 32_898 * weights
+    ascent = 3 * 128 * 100 * 6 * 32_898 * weights
+    for methods, passes in ((["tri-mentoring-no-soft-labels", "grad-mean"], 0),
+                            (["tri-mentoring-shared"], 0), (["tri-mentoring-3-steps"], 3),
+                            (["tri-mentoring", "tri-mentoring-no-voting"], 2)):
+        assert flops(methods) == pytest.approx(pretraining + passes * ascent, rel=0.01)
+
+
+def test_explicit_seeds(monkeypatch, capsys):
+    """--seeds N is 0..N-1; --seeds 0 5 7 runs those seeds, as run_benchmark(seeds=[...])."""
+    import botorch_mentor.benchmark as benchmark
+
+    seen = []
+
+    def fake(task, seeds, **kwargs):
+        seen.append(list(seeds))
+        raise ValueError("stop")
+
+    monkeypatch.setattr(benchmark, "run_benchmark", fake)
+    for argv, expected in ((["--seeds", "3"], [0, 1, 2]), (["--seeds", "0", "5", "7"], [0, 5, 7]),
+                           ([], [0, 1, 2]), (["--seeds", "7", "7"], [7])):
+        assert main(["benchmark", *argv]) == 2
+        assert seen[-1] == expected
+    assert main(["benchmark", "--seeds", "2", "-1"]) == 2
+    assert "seeds must be >= 0" in capsys.readouterr().err

@@ -17,9 +17,10 @@ def proxy_parameters(n_features: int, hidden_sizes: tuple[int, ...]) -> int:
 
 
 def estimate_flops(
-    n_rows: int, n_features: int, config: MentoringConfig, mentored_methods: int
+    n_rows: int, n_features: int, config: MentoringConfig, outer_passes: int
 ) -> float:
-    r"""FLOPs of one seed: pretraining plus ``mentored_methods`` per-candidate mentored ascents.
+    r"""FLOPs of one seed: pretraining plus ``outer_passes`` per-candidate outer-loss passes per
+    ascent step (one per mentoring step of each per-candidate method with soft labels).
 
     A forward and backward pass costs about 6 FLOPs per weight and row. Pretraining passes
     over the training rows once per epoch for every proxy; each mentored ascent step passes
@@ -30,7 +31,7 @@ def estimate_flops(
     pretrain = 6.0 * weights * n_rows * config.pretrain_epochs * config.n_proxies
     outer_rows = min(n_rows, config.outer_batch_size or n_rows)
     per_step = 6.0 * weights * outer_rows * config.n_proxies * config.n_candidates
-    return pretrain + mentored_methods * per_step * config.ascent_steps
+    return pretrain + outer_passes * per_step * config.ascent_steps
 
 
 def describe_estimate(flops: float, flops_per_second: float = CPU_FLOPS) -> str:
