@@ -14,10 +14,7 @@ Requires the optional extra: ``pip install "botorch-mentor[rna]"`` (PyPI ``vienn
 
 from __future__ import annotations
 
-import atexit
-import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -27,6 +24,7 @@ from torch import Tensor
 
 from botorch_mentor._duplex_worker import duplex_energies
 from botorch_mentor.tasks.base import OfflineTask
+from botorch_mentor.workers import shared_pool
 
 RNA_TOKENS = "ACGU"
 """Token order of RNA designs: A=0, C=1, G=2, U=3."""
@@ -35,7 +33,6 @@ PARALLEL_MIN_DESIGNS = 4096
 """Batches at least this large are folded in worker processes (ViennaRNA's Python binding
 holds the GIL, so threads do not help); smaller ones in this process. Batched == one by one
 is tested."""
-_POOLS: dict[int, ProcessPoolExecutor] = {}
 RNA_TASK_SIZES = {"rna14": 14, "rna20": 20, "rna40": 40}
 """Registered RNA binding tasks: name -> design length."""
 RNA_TASK_ROWS = 10_000
@@ -91,28 +88,13 @@ def reverse_complement(sequence: str) -> str:
         raise ValueError(f"not an RNA letter: {error.args[0]!r} (use A, C, G, U).") from None
 
 
-def _pool(workers: int) -> ProcessPoolExecutor:
-    r"""A process pool kept for the life of this process ("spawn": safe after torch started
-    its threads; the workers import ViennaRNA only)."""
-    if workers not in _POOLS:
-        context = multiprocessing.get_context("spawn")
-        _POOLS[workers] = ProcessPoolExecutor(workers, mp_context=context)
-    return _POOLS[workers]
-
-
-@atexit.register
-def _close_pools() -> None:
-    for pool in _POOLS.values():
-        pool.shutdown(cancel_futures=True)
-    _POOLS.clear()
-
-
 class DuplexOracle:
     r"""``-min(0, dG)`` of the duplex of each design with ``target``, in kcal/mol.
 
     Calling it with an ``n x L`` integer tensor returns an ``n``-dim float64 tensor. Batches of
     ``PARALLEL_MIN_DESIGNS`` or more are split over ``workers`` processes (default: every
-    CPU), started once and reused.
+    CPU), started once and reused (``botorch_mentor.workers``: they work from scripts without
+    a main guard, code piped to ``python -``, notebooks and the CLI alike).
     """
 
     def __init__(self, target: str, workers: int | None = None) -> None:
@@ -132,8 +114,9 @@ class DuplexOracle:
         if len(sequences) < PARALLEL_MIN_DESIGNS or self.workers == 1:
             return np.asarray(duplex_energies(self.target, sequences), dtype=np.float64)
         chunks = 4 * self.workers
-        parts = [sequences[i::chunks] for i in range(chunks)]
-        results = _pool(self.workers).map(duplex_energies, [self.target] * chunks, parts)
+        parts = [(self.target, sequences[i::chunks]) for i in range(chunks)]
+        results = shared_pool(self.workers).map(
+            "botorch_mentor._duplex_worker:duplex_energies", parts)
         out = np.empty(len(sequences), dtype=np.float64)
         for i, values in enumerate(results):
             out[i::chunks] = values

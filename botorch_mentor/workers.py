@@ -1,0 +1,99 @@
+r"""Worker processes that work from every calling context.
+
+Oracles whose Python bindings hold the GIL (ViennaRNA's ``duplexfold``, MuJoCo rollouts) score
+large batches in other processes. ``multiprocessing``'s ``spawn`` start method re-imports the
+caller's main module in every child: a script without an ``if __name__ == "__main__":`` guard
+then runs again in each child (and the pool breaks), and code piped to ``python -`` has no
+main module to import at all. A ``WorkerPool`` instead starts plain ``python -m
+botorch_mentor._worker`` processes and sends them ``(function, arguments)`` requests over
+pipes: nothing of the caller is imported, so it works from a script, a notebook, stdin or the
+CLI alike. Functions are named ``"module:function"`` and live in light modules (the workers
+import no torch).
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import pickle
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from botorch_mentor._worker import read_frame, write_frame
+
+_POOLS: dict[int, WorkerPool] = {}
+
+
+class WorkerPool:
+    r"""``workers`` processes running ``botorch_mentor._worker``, started once and reused."""
+
+    def __init__(self, workers: int) -> None:
+        if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
+            raise ValueError(f"workers must be a positive integer, got {workers!r}.")
+        package_parent = str(Path(__file__).resolve().parents[1])
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(
+            [package_parent, *filter(None, [env.get("PYTHONPATH")])])
+        for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+            env[variable] = "1"  # one core per worker
+        self._processes = [
+            subprocess.Popen([sys.executable, "-m", "botorch_mentor._worker"],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+            for _ in range(workers)
+        ]
+
+    @property
+    def workers(self) -> int:
+        return len(self._processes)
+
+    def map(self, function: str, arguments: Sequence[tuple]) -> list:
+        r"""``[function(*a) for a in arguments]``, computed by the workers in waves of one
+        request per worker; results in the order of ``arguments``.
+
+        Raises:
+            RuntimeError: a request failed (with the worker's traceback) or a worker died.
+        """
+        results: list = []
+        for start in range(0, len(arguments), self.workers):
+            wave = arguments[start:start + self.workers]
+            for process, argument in zip(self._processes, wave):
+                write_frame(process.stdin, pickle.dumps((function, tuple(argument))))
+            for process, _ in zip(self._processes, wave):
+                frame = read_frame(process.stdout)
+                if frame is None:
+                    self.close()
+                    raise RuntimeError(
+                        f"a worker process running {function} exited (status "
+                        f"{process.poll()}); see its output above.")
+                ok, value = pickle.loads(frame)
+                if not ok:
+                    raise RuntimeError(f"{function} failed in a worker process:\n{value}")
+                results.append(value)
+        return results
+
+    def close(self) -> None:
+        for process in self._processes:
+            if process.poll() is None:
+                process.stdin.close()
+                try:
+                    process.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+        self._processes = []
+
+
+def shared_pool(workers: int) -> WorkerPool:
+    r"""A ``WorkerPool`` of ``workers`` processes kept for the life of this process."""
+    pool = _POOLS.get(workers)
+    if pool is None or not pool._processes or any(p.poll() is not None for p in pool._processes):
+        pool = _POOLS[workers] = WorkerPool(workers)
+    return pool
+
+
+@atexit.register
+def _close_pools() -> None:
+    for pool in _POOLS.values():
+        pool.close()
+    _POOLS.clear()
