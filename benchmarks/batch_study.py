@@ -63,11 +63,12 @@ def run_task(name: str, methods: list[str], seeds: list[int], out: Path) -> list
             model = fit_mentoring_ensemble(
                 MentoringEnsemble(features, task.y.float(), config=config))
             X_start = task.features(task.top_designs(config.n_candidates)).float()
-            selection = runner.task_selection(task, config)
+            space, selection = runner.task_design_space(task), runner.task_selection(config)
             for method in methods:
                 selection_seconds.clear()
                 started = time.perf_counter()
-                output = METHODS[method](model, X_start, config, selection=selection)
+                output = METHODS[method](model, X_start, config, design_space=space,
+                                         selection=selection)
                 seconds = time.perf_counter() - started
                 plain = MethodOutput(designs=output.design_trajectory[-1])
                 for result, spent in (

@@ -19,6 +19,7 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "DesignResult": "botorch_mentor.optim.ascent",
+    "DesignSpace": "botorch_mentor.optim.design_space",
     "MentoringConfig": "botorch_mentor.config",
     "MentoringEnsemble": "botorch_mentor.models.ensemble",
     "fit_mentoring_ensemble": "botorch_mentor.fitting.fit",
@@ -34,6 +35,7 @@ _EXPORTS = {
 __all__ = [
     "BatchSelection",
     "DesignResult",
+    "DesignSpace",
     "MentoringConfig",
     "MentoringEnsemble",
     "fit_mentoring_ensemble",
@@ -65,5 +67,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from botorch_mentor.fitting.fit import fit_mentoring_ensemble
     from botorch_mentor.models.ensemble import MentoringEnsemble
     from botorch_mentor.optim.ascent import DesignResult, optimize_designs
+    from botorch_mentor.optim.design_space import DesignSpace
     from botorch_mentor.optim.selection import BatchSelection
     from botorch_mentor.proposals import propose

@@ -20,6 +20,7 @@ from botorch_mentor.diversity import DesignDistance, batch_metrics
 from botorch_mentor.fitting.fit import fit_mentoring_ensemble
 from botorch_mentor.models.ensemble import MentoringEnsemble
 from botorch_mentor.optim.ascent import optimize_designs
+from botorch_mentor.optim.design_space import DesignSpace
 from botorch_mentor.optim.selection import BatchSelection
 from botorch_mentor.presets import resolve_config
 from botorch_mentor.tables import DesignCodec, design_codec
@@ -116,8 +117,11 @@ def _propose(frame, target, n, preset, mode, seed, device, sequence_column, desi
     start = codec.encode(frame.iloc[order[:n]]).to(model.train_X)
     if box is not None:  # starting designs outside a user's box start from its nearest point
         start = torch.minimum(torch.maximum(start, box[0]), box[1])
+    selection = None
+    if model.config.batch == "distinct":
+        selection = BatchSelection(n=n, penalty=model.config.diversity_penalty)
     result = optimize_designs(model, start, bounds=box, progress=progress,
-                              selection=table_selection(codec, model.config, n))
+                              design_space=table_design_space(codec), selection=selection)
     if result.pool_size is not None and len(result.designs) < n:
         notes.append(
             f"the ascents visited {result.pool_size} distinct designs, fewer than the {n} "
@@ -155,15 +159,12 @@ def _propose(frame, target, n, preset, mode, seed, device, sequence_column, desi
     return table
 
 
-def table_selection(codec: DesignCodec, config: MentoringConfig, n: int) -> BatchSelection | None:
-    r"""The ``BatchSelection`` of ``config.batch`` for a table's designs (None: plain)."""
-    if config.batch == "plain":
-        return None
+def table_design_space(codec: DesignCodec) -> DesignSpace:
+    r"""The ``DesignSpace`` of a table's designs: sequences decode to their letters and are
+    compared by Hamming distance; numeric designs are themselves."""
     if codec.discrete:
-        return BatchSelection.for_sequences(
-            codec.length, len(codec.alphabet), n=n, penalty=config.diversity_penalty
-        )
-    return BatchSelection(n=n, penalty=config.diversity_penalty)
+        return DesignSpace.sequences(codec.length, len(codec.alphabet))
+    return DesignSpace()
 
 
 def _batch_summary(frame: pd.DataFrame, table: pd.DataFrame, codec: DesignCodec) -> dict:

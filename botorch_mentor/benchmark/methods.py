@@ -17,6 +17,7 @@ from torch import Tensor
 from botorch_mentor.config import MentoringConfig
 from botorch_mentor.models.ensemble import MentoringEnsemble
 from botorch_mentor.optim.ascent import optimize_designs
+from botorch_mentor.optim.design_space import DesignSpace
 from botorch_mentor.optim.selection import BatchSelection
 
 
@@ -34,13 +35,17 @@ class MethodOutput:
     (the mentored ensemble for mentoring methods); None: the fitted ensemble's mean."""
     batch: str = "plain"
     """``"plain"``: the final designs of the ascents; ``"distinct"``: a selected batch."""
+    relaxed_predictions: Tensor | None = None
+    """``C``: the method's objective at its final continuous points, before decoding (gradient
+    methods only)."""
     strength: str | None = None
     """The mentoring step used (``"raw"`` or ``"scale_free"``); None without mentoring."""
 
 
 MethodFn = Callable[..., MethodOutput]
-"""``method(model, X_start, config, progress=False, selection=None) -> MethodOutput``; the
-gradient methods apply ``selection`` (a ``BatchSelection``), the others return their plain
+"""``method(model, X_start, config, progress=False, design_space=None, selection=None) ->
+MethodOutput``; the gradient methods return the designs of ``design_space`` (a
+``DesignSpace``) and apply ``selection`` (a ``BatchSelection``), the others return their plain
 batch."""
 
 
@@ -58,14 +63,16 @@ class AscentMethod:
 
     def __call__(
         self, model: MentoringEnsemble, X_start: Tensor, config: MentoringConfig,
-        progress: bool = False, selection: BatchSelection | None = None,
+        progress: bool = False, design_space: DesignSpace | None = None,
+        selection: BatchSelection | None = None,
     ) -> MethodOutput:
-        return run_ascent(self, model, X_start, config, progress, selection)
+        return run_ascent(self, model, X_start, config, progress, design_space, selection)
 
 
 def run_ascent(
     method: AscentMethod, model: MentoringEnsemble, X_start: Tensor, config: MentoringConfig,
-    progress: bool = False, selection: BatchSelection | None = None,
+    progress: bool = False, design_space: DesignSpace | None = None,
+    selection: BatchSelection | None = None,
 ) -> MethodOutput:
     r"""Run one ``AscentMethod`` and collect its designs (the plain batch, or the
     ``selection``'s), trajectory and diagnostics."""
@@ -73,7 +80,7 @@ def run_ascent(
     result = optimize_designs(
         model, X_start, mentoring=method.mentoring,
         objective=method.objective,  # type: ignore[arg-type]
-        config=config, progress=progress, selection=selection,
+        config=config, progress=progress, design_space=design_space, selection=selection,
     )
     diagnostics: dict[str, float] = {}
     if method.mentoring:
@@ -90,6 +97,7 @@ def run_ascent(
         predicted_trajectory=result.trajectory.mean(dim=-1),
         diagnostics=diagnostics,
         predictions=result.predictions,
+        relaxed_predictions=result.relaxed_predictions if selection is None else None,
         batch="plain" if selection is None else "distinct",
         strength=config.strength if method.mentoring else None,
     )
@@ -97,7 +105,7 @@ def run_ascent(
 
 def _cma_es(
     model: MentoringEnsemble, X_start: Tensor, config: MentoringConfig, progress: bool = False,
-    selection: BatchSelection | None = None,
+    design_space: DesignSpace | None = None, selection: BatchSelection | None = None,
 ) -> MethodOutput:
     from botorch_mentor.benchmark.baselines import cma_es_on_mean
 
@@ -106,7 +114,7 @@ def _cma_es(
 
 def _bo_qei(
     model: MentoringEnsemble, X_start: Tensor, config: MentoringConfig, progress: bool = False,
-    selection: BatchSelection | None = None,
+    design_space: DesignSpace | None = None, selection: BatchSelection | None = None,
 ) -> MethodOutput:
     from botorch_mentor.benchmark.baselines import bo_qei_on_mean
 

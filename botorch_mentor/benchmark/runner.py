@@ -28,6 +28,7 @@ from botorch_mentor.config import MentoringConfig
 from botorch_mentor.diversity import DesignDistance, batch_metrics
 from botorch_mentor.fitting.fit import fit_mentoring_ensemble
 from botorch_mentor.models.ensemble import MentoringEnsemble
+from botorch_mentor.optim.design_space import DesignSpace
 from botorch_mentor.optim.selection import BatchSelection
 from botorch_mentor.presets import resolve_config
 from botorch_mentor.tasks.base import OfflineTask
@@ -194,33 +195,37 @@ def _run_seed(
                                    progress=settings.progress)
     fit_seconds = time.perf_counter() - started
     X_start = task.features(task.top_designs(config.n_candidates)).to(features)
-    selection = task_selection(task, config)
+    space, selection = task_design_space(task), task_selection(config)
     for method in methods:
         started = time.perf_counter()
         output = METHODS[method](model, X_start, config, progress=settings.progress,
-                                 selection=selection)
+                                 design_space=space, selection=selection)
         method_seconds = time.perf_counter() - started
-        if output.predictions is None:
+        if output.predictions is None:  # the fitted mean, at the designs written
             with torch.no_grad():
-                output.predictions = model.posterior(output.designs).mean.squeeze(-1)
+                output.predictions = model.posterior(
+                    space.designs(output.designs)).mean.squeeze(-1)
         record = _score_record(task, method, seed, settings.preset, output, best_visible)
         record.update(fit_seconds=fit_seconds, method_seconds=method_seconds)
         yield record
 
 
-def task_selection(task: OfflineTask, config: MentoringConfig) -> BatchSelection | None:
-    r"""The ``BatchSelection`` of ``config.batch`` for ``task`` (None for the plain batch):
-    designs are what ``task.decode`` writes, sequences compared by their tokens."""
-    if config.batch == "plain":
-        return None
+def task_design_space(task: OfflineTask) -> DesignSpace:
+    r"""The ``DesignSpace`` of ``task``: a point stands for what ``task.decode`` writes
+    (sequences decoded, continuous designs clipped to the box); sequences are compared by
+    their tokens."""
 
     def canonicalize(X: torch.Tensor) -> torch.Tensor:
         return task.features(task.decode(X)).to(X)
 
-    return BatchSelection(
-        penalty=config.diversity_penalty, canonicalize=canonicalize,
-        tokens=task.decode if task.discrete else None,
-    )
+    return DesignSpace(canonicalize=canonicalize, tokens=task.decode if task.discrete else None)
+
+
+def task_selection(config: MentoringConfig) -> BatchSelection | None:
+    r"""The ``BatchSelection`` of ``config.batch`` (None for the plain batch)."""
+    if config.batch == "plain":
+        return None
+    return BatchSelection(penalty=config.diversity_penalty)
 
 
 def run_benchmark(
@@ -368,6 +373,10 @@ def _score_record(task, method, seed, preset, output, best_visible) -> dict:
         predicted = task.normalize(output.predictions.detach().cpu().to(torch.float64))
         record["overestimation"] = float((predicted.flatten() - normalized.flatten()).mean())
         record["spearman"] = spearman(predicted.flatten(), normalized.flatten())
+    if output.relaxed_predictions is not None:  # the same, read before decoding
+        relaxed = task.normalize(output.relaxed_predictions.detach().cpu().to(torch.float64))
+        record["overestimation_relaxed"] = float((relaxed.flatten()
+                                                  - normalized.flatten()).mean())
     if output.design_trajectory is not None:
         trajectory = output.design_trajectory.detach().cpu().to(torch.float64)
         steps = trajectory.shape[0]

@@ -23,6 +23,7 @@ from botorch_mentor.mentoring.pairwise import grouped_pair_indices, pair_indices
 from botorch_mentor.mentoring.step import MentoringStats, mentoring_step
 from botorch_mentor.models.ensemble import MentoringEnsemble
 from botorch_mentor.nn.batched_mlp import Params, expand_members, mlp_forward
+from botorch_mentor.optim.design_space import DesignSpace
 from botorch_mentor.optim.selection import (
     BatchSelection,
     data_resolution,
@@ -84,6 +85,10 @@ class DesignResult:
     candidate, 1 shared; empty without mentoring)."""
     label_shift: Tensor
     """``T x G x M``: mean ``|soft label - consensus|`` over each mentoring set."""
+    relaxed_predictions: Tensor | None = None
+    """``C``: the ascended objective at the final continuous points, before they are mapped
+    to designs by the ``design_space`` (equal to ``predictions`` without one); the gap to
+    the designs' predictions is the decoding's."""
     pool_size: int | None = None
     """With a ``selection``: the distinct designs along all ascents it chose from (designs
     already in the training data included); None for the plain batch."""
@@ -104,6 +109,7 @@ def optimize_designs(
     bounds: Tensor | None = None,
     progress: bool = False,
     observer: Callable[[AscentStep], None] | None = None,
+    design_space: DesignSpace | None = None,
     selection: BatchSelection | None = None,
 ) -> DesignResult:
     r"""Ascend ``X_start`` on the (mentored) ensemble.
@@ -130,6 +136,10 @@ def optimize_designs(
         observer: Called after every step with an ``AscentStep`` (for diagnostics such as
             ``botorch_mentor.mentoring.diagnostics.diagnose_step``); it must not modify
             the tensors it is handed.
+        design_space: What the points stand for (``DesignSpace``; e.g.
+            ``DesignSpace.sequences(L, V)``): the returned designs are those designs and
+            every prediction is for them (``relaxed_predictions`` keeps the objective at the
+            continuous points). None: the points are the designs.
         selection: None returns the ``C`` final designs (the paper's plain batch). A
             ``BatchSelection`` returns ``n`` distinct designs chosen from every design along
             every ascent, new designs before designs of the training data, by predicted
@@ -164,6 +174,8 @@ def optimize_designs(
     else:
         pairs = grouped_pair_indices(n_candidates, config.n_neighbours, device=Z.device)
 
+    space = design_space or DesignSpace()
+    spread = model.spread_scale if model.config.calibrate_variance else None
     trajectory, designs, disagreement, label_shift = [], [Z.detach().clone()], [], []
     iterator = range(steps)
     if progress:
@@ -201,7 +213,8 @@ def optimize_designs(
             label_shift.append(stats.label_shift)
         with torch.enable_grad():
             score = _objective(
-                member_predictions(params, Z, M, per_candidate, config.activation), objective
+                member_predictions(params, Z, M, per_candidate, config.activation), objective,
+                spread,
             )
             optimizer.zero_grad(set_to_none=True)
             (-score.sum()).backward()
@@ -220,10 +233,17 @@ def optimize_designs(
 
     with torch.no_grad():
         final_Z = Z.detach()
-        members = member_predictions(params, final_Z, M, per_candidate, config.activation)
-        unmentored = member_predictions(start_params, final_Z, M, False, config.activation)
-        final = _objective(members, objective)
-    trajectory.append(final)
+        relaxed = _objective(
+            member_predictions(params, final_Z, M, per_candidate, config.activation),
+            objective, spread)
+        final_designs, final_latent = model.from_latent(final_Z), final_Z
+        if space.canonicalize is not None:  # predict the designs the points stand for
+            final_designs = space.designs(final_designs)
+            final_latent = model.to_latent(final_designs)
+        members = member_predictions(params, final_latent, M, per_candidate, config.activation)
+        unmentored = member_predictions(start_params, final_latent, M, False, config.activation)
+        final = _objective(members, objective, spread)
+    trajectory.append(relaxed)
     trajectory_t = torch.stack(trajectory)
     _check_finite(trajectory_t, torch.stack(designs))
     empty = final_Z.new_zeros(0, 1 if not per_candidate else n_candidates, M)
@@ -231,11 +251,12 @@ def optimize_designs(
     design_trajectory = model.from_latent(design_stack.reshape(-1, Z.shape[-1])).reshape(
         design_stack.shape
     )
-    final_designs, pool_size = model.from_latent(final_Z), None
+    pool_size = None
     if selection is not None:
         with torch.no_grad():
             final_designs, final, members, pool_size = _select_batch(
-                model, selection, params, design_trajectory, per_candidate, config, objective
+                model, selection, space, params, design_trajectory, per_candidate, config,
+                objective, spread,
             )
             unmentored = member_predictions(
                 start_params, model.to_latent(final_designs), M, False, config.activation
@@ -249,6 +270,7 @@ def optimize_designs(
         design_trajectory=design_trajectory,
         disagreement=torch.stack(disagreement) if disagreement else empty,
         label_shift=torch.stack(label_shift) if label_shift else empty,
+        relaxed_predictions=model.to_original_units(relaxed),
         pool_size=pool_size,
     )
 
@@ -261,11 +283,13 @@ predicted."""
 def _select_batch(
     model: MentoringEnsemble,
     selection: BatchSelection,
+    space: DesignSpace,
     params: Params,
     design_trajectory: Tensor,
     per_candidate: bool,
     config: MentoringConfig,
     objective: Objective,
+    spread: Tensor | None,
 ) -> tuple[Tensor, Tensor, Tensor, int]:
     r"""Choose ``selection.n`` distinct designs from the ``(T + 1) x C x d`` designs of the
     ascents (original space).
@@ -281,8 +305,7 @@ def _select_batch(
     steps_1, C, d = design_trajectory.shape
     M = config.n_proxies
     flat = design_trajectory.reshape(-1, d)
-    canonical = flat if selection.canonicalize is None else selection.canonicalize(flat)
-    canonical = canonical.to(flat)
+    canonical = space.designs(flat)
     latent = model.to_latent(canonical)
     if per_candidate:  # candidate c's designs through its own E = C * M networks
         per_network = latent.view(steps_1, C, d).transpose(0, 1).repeat_interleave(M, dim=0)
@@ -300,11 +323,11 @@ def _select_batch(
     members.index_add_(0, inverse, occurrences)
     members = members / counts.unsqueeze(-1)
     scores = torch.zeros(pool.shape[0], dtype=occurrences.dtype, device=pool.device)
-    scores.index_add_(0, inverse, _objective(occurrences, objective))
+    scores.index_add_(0, inverse, _objective(occurrences, objective, spread))
     scores = scores / counts
 
-    embedded = design_embedding(pool, model.to_latent, selection.tokens)
-    train_embedded = design_embedding(model.train_X, model.to_latent, selection.tokens)
+    embedded = design_embedding(pool, model.to_latent, space.tokens)
+    train_embedded = design_embedding(model.train_X, model.to_latent, space.tokens)
     chosen = greedy_select(
         scores,
         lambda i: embedding_distances(embedded[i:i + 1], embedded)[0],
@@ -373,11 +396,18 @@ def member_predictions(
     return mlp_forward(params, Z, activation).transpose(0, 1)
 
 
-def _objective(member_predictions: Tensor, objective: Objective) -> Tensor:
-    r"""``C x M`` member predictions to the ``C`` ascended scores."""
+def _objective(
+    member_predictions: Tensor, objective: Objective, spread: Tensor | None = None
+) -> Tensor:
+    r"""``C x M`` member predictions to the ``C`` ascended scores. ``spread``: the model's
+    calibrated spread scale (``calibrate_variance``), applied around the mean as the
+    posterior applies it, which matters to the ``min`` of the members only."""
     if objective == "mean":
         return member_predictions.mean(dim=-1)
     if objective == "min":
+        if spread is not None:
+            centre = member_predictions.mean(dim=-1, keepdim=True)
+            member_predictions = centre + spread * (member_predictions - centre)
         return member_predictions.min(dim=-1).values
     return member_predictions[..., 0]
 

@@ -2,7 +2,7 @@ r"""Batches of distinct designs: choose ``n`` designs from every design an ascen
 
 The plain batch of the field's protocol is the ``C`` final designs of ``C`` ascents; ascents
 that converge to the same design (or, for sequences, decode to the same one) return it
-several times, and a lab pays for each copy. ``select_batch`` instead pools every design of
+several times, and a lab pays for each copy. A ``BatchSelection`` instead pools every design of
 every step of every ascent, keeps one copy of each, leaves out designs already in the
 training data, and picks ``n`` by a greedy rule that trades predicted score for spread:
 
@@ -23,14 +23,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 
 import torch
 from torch import Tensor
 
 from botorch_mentor.config import DIVERSITY_PENALTY
 from botorch_mentor.diversity import euclidean_distances, hamming_distances
-from botorch_mentor.encoding import logits_to_sequences, sequences_to_logits
 
 RESOLUTION_ROWS = 512
 """Training rows sampled (with a fixed seed) to estimate the data's resolution ``ell``."""
@@ -38,21 +36,13 @@ RESOLUTION_ROWS = 512
 
 @dataclass(frozen=True)
 class BatchSelection:
-    r"""How ``optimize_designs`` turns its ascents into ``n`` distinct designs.
-
-    ``canonicalize`` maps ``m x d`` points of the original (model-input) space to the inputs
-    of the designs they stand for (for sequences: decode, then encode; for Ax: its rounding);
-    None keeps them (continuous designs, already projected into their bounds). ``tokens``
-    maps canonical inputs to ``m x L`` integer sequences, to compare designs by Hamming
-    distance; None compares them by Euclidean distance in the model's z-scored space.
-    """
+    r"""How ``optimize_designs`` turns its ascents into ``n`` distinct designs (of its
+    ``design_space``: what a point stands for and how designs are compared)."""
 
     n: int | None = None
     """Designs wanted; None: as many as there are starting designs."""
     penalty: float = DIVERSITY_PENALTY
     """``lambda``: the similarity penalty, z-units of the training scores (0: best first)."""
-    canonicalize: Callable[[Tensor], Tensor] | None = None
-    tokens: Callable[[Tensor], Tensor] | None = None
 
     def __post_init__(self) -> None:
         if self.n is not None and (
@@ -65,27 +55,6 @@ class BatchSelection:
             raise ValueError(
                 f"BatchSelection.penalty must be a finite number >= 0, got {self.penalty!r}."
             )
-
-    @classmethod
-    def for_sequences(
-        cls, length: int, num_classes: int, n: int | None = None,
-        penalty: float = DIVERSITY_PENALTY,
-    ) -> BatchSelection:
-        r"""Selection of sequences of ``length`` tokens over ``num_classes`` classes held as
-        design-bench logits (``botorch_mentor.encoding``): designs are the decoded sequences,
-        compared by Hamming distance."""
-        tokens = partial(_logits_to_tokens, length=length, num_classes=num_classes)
-        return cls(n=n, penalty=penalty, tokens=tokens,
-                   canonicalize=partial(_canonical_logits, length=length,
-                                        num_classes=num_classes))
-
-
-def _logits_to_tokens(X: Tensor, length: int, num_classes: int) -> Tensor:
-    return logits_to_sequences(X, length, num_classes)
-
-
-def _canonical_logits(X: Tensor, length: int, num_classes: int) -> Tensor:
-    return sequences_to_logits(logits_to_sequences(X, length, num_classes), num_classes).to(X)
 
 
 def design_embedding(X: Tensor, latent: Callable[[Tensor], Tensor],

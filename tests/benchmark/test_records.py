@@ -118,6 +118,22 @@ def test_score_record_without_predictions_or_trajectory():
                                rtol=1e-14)  # odd count: the middle score
 
 
+def test_score_record_reads_overestimation_at_the_designs_and_before_decoding():
+    task = _lookup_task()
+    tokens = torch.tensor([[3, 0, 3, 3], [0, 0, 0, 0], [3, 0, 0, 3]])
+    predictions = torch.tensor([9.0, 1.0, 4.0])
+    relaxed = torch.tensor([12.0, 2.0, 5.0])
+    record = runner._score_record(task, "grad", 0, "fast", MethodOutput(
+        designs=task.features(tokens), predictions=predictions, relaxed_predictions=relaxed),
+        0.0)
+    true = (_lookup_scores(tokens.numpy()) - task.y_min) / (task.y_max - task.y_min)
+    scale = task.y_max - task.y_min
+    assert record["overestimation"] == pytest.approx(
+        np.mean((predictions.double().numpy() - task.y_min) / scale - true))
+    assert record["overestimation_relaxed"] == pytest.approx(
+        np.mean((relaxed.double().numpy() - task.y_min) / scale - true))
+
+
 def test_score_record_counts_repeats_and_hits_of_sequences():
     """A discrete batch with a repeated design, a design of the data and designs that beat
     the best visible one: the metrics against the Hamming distances written out here."""
@@ -167,7 +183,7 @@ def test_a_seed_fits_once_with_its_seed_precision_and_the_discrete_preset(monkey
         fitted.append(real_fit(model, **kwargs))
         return fitted[-1]
 
-    def first_designs(model, X_start, config, progress=False, selection=None):
+    def first_designs(model, X_start, config, progress=False, **batch):
         return MethodOutput(designs=X_start[:4])  # predictions None
 
     monkeypatch.setattr(runner, "fit_mentoring_ensemble", spy_fit)

@@ -33,7 +33,7 @@ def test_every_method_starts_from_the_top_visible_designs(monkeypatch):
     task = _line_task()
     seen = []
 
-    def recorder(model, X_start, config, progress=False, selection=None):
+    def recorder(model, X_start, config, progress=False, **batch):
         seen.append(X_start.detach().clone())
         return MethodOutput(designs=X_start)
 

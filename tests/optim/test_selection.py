@@ -10,6 +10,7 @@ import torch
 
 from botorch_mentor import MentoringEnsemble, fit_mentoring_ensemble, optimize_designs
 from botorch_mentor.encoding import logits_to_sequences, sequences_to_logits
+from botorch_mentor.optim.design_space import DesignSpace
 from botorch_mentor.optim.selection import (
     BatchSelection,
     data_resolution,
@@ -136,9 +137,9 @@ def test_sequences_are_selected_as_distinct_decoded_designs():
     model = fit_mentoring_ensemble(MentoringEnsemble(X, Y, config=tiny_config(
         fit_mentoring_rounds=0)))
     start = X[Y.squeeze(-1).topk(4).indices]
-    selection = BatchSelection.for_sequences(5, 4, n=12, penalty=0.5)
     result = optimize_designs(model, start, steps=8, lr=0.5, mentoring=False,
-                              selection=selection)
+                              design_space=DesignSpace.sequences(5, 4),
+                              selection=BatchSelection(n=12, penalty=0.5))
     chosen = logits_to_sequences(result.designs, 5, 4)
     torch.testing.assert_close(result.designs, sequences_to_logits(chosen, 4))  # canonical
     assert torch.unique(chosen, dim=0).shape[0] == chosen.shape[0]
@@ -146,3 +147,44 @@ def test_sequences_are_selected_as_distinct_decoded_designs():
     with torch.no_grad():
         latent = model.predict_latent(model.to_latent(result.designs), model.pretrained_params())
     torch.testing.assert_close(result.predictions, model.to_original_units(latent.mean(0)))
+
+
+def test_the_plain_batch_is_predicted_at_its_decoded_designs():
+    """With a design space the C final designs are the decoded sequences and are predicted as
+    written; the relaxed points' objective is kept apart (the decoding's gap)."""
+    g = torch.Generator().manual_seed(6)
+    tokens = torch.randint(0, 4, (150, 5), generator=g)
+    X = sequences_to_logits(tokens, 4)
+    Y = (tokens == 1).sum(-1, keepdim=True).double()
+    model = fit_mentoring_ensemble(MentoringEnsemble(X, Y, config=tiny_config(
+        fit_mentoring_rounds=0)))
+    start = X[Y.squeeze(-1).topk(6).indices]
+    kwargs = dict(steps=6, lr=0.5, mentoring=False)
+    relaxed = optimize_designs(model, start, **kwargs)
+    decoded = optimize_designs(model, start, design_space=DesignSpace.sequences(5, 4), **kwargs)
+    expected = sequences_to_logits(logits_to_sequences(relaxed.designs, 5, 4), 4)
+    torch.testing.assert_close(decoded.designs, expected)
+    torch.testing.assert_close(decoded.relaxed_predictions, relaxed.predictions)
+    with torch.no_grad():
+        latent = model.predict_latent(model.to_latent(expected), model.pretrained_params())
+    torch.testing.assert_close(decoded.predictions, model.to_original_units(latent.mean(0)))
+    assert not torch.allclose(decoded.predictions, decoded.relaxed_predictions)
+    torch.testing.assert_close(relaxed.relaxed_predictions, relaxed.predictions)
+
+
+def test_the_min_objective_reads_the_calibrated_spread():
+    """With ``calibrate_variance`` the posterior scales the members' spread around their mean;
+    the ascent's ``min`` is the minimum of those members, as the posterior gives them."""
+    from tests.conftest import quadratic_data
+
+    X, Y = quadratic_data(120)
+    model = fit_mentoring_ensemble(MentoringEnsemble(X, Y, config=tiny_config(
+        fit_mentoring_rounds=0, calibrate_variance=True)))
+    model.spread_scale.fill_(3.0)
+    start = X[:5]
+    result = optimize_designs(model, start, mentoring=False, objective="min", steps=0)
+    with torch.no_grad():
+        members = model.posterior(start.unsqueeze(-2)).values[..., 0, 0]  # 5 x M
+    torch.testing.assert_close(result.predictions, members.min(-1).values)
+    mean = optimize_designs(model, start, mentoring=False, objective="mean", steps=0)
+    torch.testing.assert_close(mean.predictions, members.mean(-1))  # the mean is unchanged
