@@ -7,7 +7,9 @@ proxies and their training. What else a run needs depends on what the ensemble i
   The ascent starts from the pretrained proxies, as in the paper (no fit-time mentoring), and
   returns the plain batch, so that scores compare with published ones.
 - ``"design"``: proposals for a user (``propose``, the Ax generator). As ``"benchmark"``, with
-  the distinct batch (``botorch_mentor.optim.selection``).
+  the distinct batch (``botorch_mentor.optim.selection``) and a calibrated spread
+  (``calibrate_variance``: the proxies' spread scaled to their errors on held-out rows), so
+  that ``std_<target>`` is an uncertainty and not a raw disagreement.
 - ``"surrogate"``: the ensemble as the surrogate of an acquisition function (Ax's modular
   BoTorch generator, ``MentoringEnsemble`` built without a config). Default preset
   ``"surrogate"``: five bootstrapped proxies with a calibrated spread, fitted in seconds on a
@@ -58,5 +60,5 @@ def resolve_config(
         if preset != "paper":
             recommended["strength"] = RECOMMENDED_STRENGTH
     if use == "design":
-        recommended["batch"] = "distinct"
+        recommended.update(batch="distinct", calibrate_variance=True)
     return MentoringConfig.from_preset(preset, discrete, **{**recommended, **changes})

@@ -196,7 +196,8 @@ def fit_table_model(
     (deterministic for a seed on the CPU). Arguments as in ``propose``.
 
     Returns:
-        The fitted ``MentoringEnsemble`` (float64, trained on every row) and the
+        The fitted ``MentoringEnsemble`` (float64 on the CPU, float32 on a GPU: ``precision``;
+        trained on every row) and the
         ``DesignCodec`` that maps the table's designs to its inputs and back.
     """
     if not isinstance(frame, pd.DataFrame):
@@ -212,11 +213,18 @@ def fit_table_model(
     config = resolve_config(preset, "design", codec.discrete,
                             **{"seed": seed, "mode": mode, **(changes or {})})
     _check_rows(len(frame), config)
-    X = codec.encode(frame).to(device)
+    dtype = precision(device)
+    X = codec.encode(frame).to(device=device, dtype=dtype)
     sign = -1.0 if minimize else 1.0  # the ensemble always maximizes
-    Y = torch.tensor(sign * scores, dtype=torch.float64, device=device).unsqueeze(-1)
+    Y = torch.tensor(sign * scores, dtype=dtype, device=device).unsqueeze(-1)
     model = MentoringEnsemble(X, Y, config=config)
     return fit_mentoring_ensemble(model, progress=progress), codec
+
+
+def precision(device: str | torch.device) -> torch.dtype:
+    r"""The proxies' dtype on ``device``: float32 on a GPU (the paper's precision, and the
+    one GPUs are fast in), float64 on the CPU (small proxies, bit-reproducible tables)."""
+    return torch.float32 if torch.device(device).type == "cuda" else torch.float64
 
 
 def predict_designs(

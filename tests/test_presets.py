@@ -16,16 +16,17 @@ def test_each_use_against_the_presets_written_out():
         ascent = {"fit_mentoring_rounds": 0, "strength": "scale_free"}
         assert resolve_config("fast", "benchmark", discrete) == fast.replace(**ascent)
         assert resolve_config("fast", "design", discrete) == fast.replace(
-            **ascent, batch="distinct")
+            **ascent, batch="distinct", calibrate_variance=True)
         paper = MentoringConfig.paper(discrete=discrete, fit_mentoring_rounds=0)
         assert resolve_config("paper", "benchmark", discrete) == paper  # the paper, exact
-        assert resolve_config("paper", "design", discrete) == paper.replace(batch="distinct")
+        assert resolve_config("paper", "design", discrete) == paper.replace(
+            batch="distinct", calibrate_variance=True)
         assert resolve_config(None, "surrogate", discrete) == MentoringConfig.surrogate(
             discrete=discrete)
     assert resolve_config(None, "design") == resolve_config("fast", "design")
     # the caller's changes come last
-    assert resolve_config("fast", "design", strength="raw", batch="plain") == (
-        MentoringConfig.fast(fit_mentoring_rounds=0))
+    assert resolve_config("fast", "design", strength="raw", batch="plain",
+                          calibrate_variance=False) == MentoringConfig.fast(fit_mentoring_rounds=0)
     with pytest.raises(ValueError, match="unknown preset"):
         resolve_config("quick", "design")
     with pytest.raises(ValueError, match="use must be one of"):

@@ -227,3 +227,25 @@ def test_threads_are_set_for_the_call_and_restored(monkeypatch):
     assert seen == [2, 1] and torch.get_num_threads() == before
     with pytest.raises(ValueError, match="threads must be a positive integer"):
         propose(frame, "binding", n=2, sequence_column="sequence", threads=0)
+
+
+def test_the_spread_is_calibrated_by_default():
+    """``std_<target>`` is the proxies' spread scaled to their held-out errors, not their raw
+    disagreement."""
+    frame = _dna_frame()
+    out = propose(frame, "binding", n=6, sequence_column="sequence")
+    model, codec = fit_table_model(frame, "binding", sequence_column="sequence")
+    assert model.config.calibrate_variance
+    X = codec.encode(out[["sequence"]]).to(model.train_X)
+    with torch.no_grad():
+        raw = model.predict_latent(model.to_latent(X)).std(0) * model.y_std
+    scale = float(model.spread_scale)
+    assert scale != 1.0
+    np.testing.assert_allclose(out["std_binding"], scale * raw.numpy(), rtol=1e-8)
+
+
+def test_proxies_are_float32_on_a_gpu_and_float64_on_the_cpu():
+    from botorch_mentor.proposals import precision
+
+    assert precision("cuda") == torch.float32 and precision("cuda:1") == torch.float32
+    assert precision("cpu") == torch.float64
