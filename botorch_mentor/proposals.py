@@ -92,18 +92,18 @@ def propose(
     if not isinstance(minimize, bool):
         raise ValueError(f"minimize must be True or False, got {minimize!r}.")
     with torch_threads(threads):
-        return _propose(frame, target, n, preset, mode, seed, device, sequence_column,
-                        design_columns, alphabet, bounds, minimize, progress, changes)
+        return _proposals(frame, target, n, minimize, bounds, progress, fit=dict(
+            preset=preset, mode=mode, seed=seed, device=device, sequence_column=sequence_column,
+            design_columns=design_columns, alphabet=alphabet, progress=progress,
+            changes=changes, minimize=minimize))
 
 
-def _propose(frame, target, n, preset, mode, seed, device, sequence_column, design_columns,
-             alphabet, bounds, minimize, progress, changes) -> pd.DataFrame:
+def _proposals(frame: pd.DataFrame, target: str, n: int, minimize: bool, bounds: Bounds,
+               progress: bool, fit: dict) -> pd.DataFrame:
+    r"""``propose``'s work, in its thread context; ``fit`` are ``fit_table_model``'s
+    arguments."""
     sign = -1.0 if minimize else 1.0
-    model, codec = fit_table_model(
-        frame, target, preset=preset, mode=mode, seed=seed, device=device,
-        sequence_column=sequence_column, design_columns=design_columns, alphabet=alphabet,
-        progress=progress, changes=changes, minimize=minimize,
-    )
+    model, codec = fit_table_model(frame, target, **fit)
     scores = model.train_Y.squeeze(-1).cpu().numpy()  # sign * target: larger is better
     box = _bounds(bounds, codec, model.train_X)
 
