@@ -233,14 +233,14 @@ def optimize_designs(
 
     with torch.no_grad():
         final_Z = Z.detach()
-        relaxed = _objective(
-            member_predictions(params, final_Z, M, per_candidate, config.activation),
-            objective, spread)
+        members = member_predictions(params, final_Z, M, per_candidate, config.activation)
+        relaxed = _objective(members, objective, spread)
         final_designs, final_latent = model.from_latent(final_Z), final_Z
         if space.canonicalize is not None:  # predict the designs the points stand for
             final_designs = space.designs(final_designs)
             final_latent = model.to_latent(final_designs)
-        members = member_predictions(params, final_latent, M, per_candidate, config.activation)
+            members = member_predictions(params, final_latent, M, per_candidate,
+                                         config.activation)
         unmentored = member_predictions(start_params, final_latent, M, False, config.activation)
         final = _objective(members, objective, spread)
     trajectory.append(relaxed)
