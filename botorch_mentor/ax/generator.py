@@ -43,6 +43,7 @@ from botorch_mentor.optim.ascent import optimize_designs
 from botorch_mentor.optim.design_space import DesignSpace
 from botorch_mentor.optim.selection import BatchSelection
 from botorch_mentor.presets import resolve_config
+from botorch_mentor.proposals import precision
 
 MIN_POOL = 16
 """Arms the ascent starts from at least (the best observed ones)."""
@@ -114,7 +115,8 @@ class MentoringGenerator(TorchGenerator):
                 self.preset, "design", self._discrete, mode=self.mode, seed=self.seed,
                 **self.config_options,
             )
-            X, Y = self._dataset.X, self._dataset.Y
+            dtype = precision(self._dataset.X.device)  # float32 on a GPU, as propose
+            X, Y = self._dataset.X.to(dtype), self._dataset.Y.to(dtype)
             self._models[sign] = fit_mentoring_ensemble(
                 MentoringEnsemble(X, sign * Y, config=config)
             )
@@ -156,10 +158,10 @@ class MentoringGenerator(TorchGenerator):
                 "the tri-mentoring generator found no design that is not already observed or "
                 "pending; the search space may be exhausted."
             )
-        points = torch.stack(chosen)
+        points = torch.stack(chosen).to(self._dataset.X)  # Ax's dtype and device
         return TorchGenResults(
             points=points,
-            weights=torch.ones(points.shape[0], dtype=points.dtype),
+            weights=torch.ones(points.shape[0], dtype=points.dtype, device=points.device),
             gen_metadata={"predicted": [float(sign * s) for s in chosen_scores]},
         )
 
@@ -278,7 +280,7 @@ def _round(designs: Tensor, bounds: Tensor, config: TorchOptConfig, seed: int) -
     state = np.random.get_state()
     np.random.seed(seed)
     try:
-        return torch.stack([config.rounding_func(row) for row in clipped])
+        return torch.stack([config.rounding_func(row) for row in clipped]).to(clipped)
     finally:
         np.random.set_state(state)
 

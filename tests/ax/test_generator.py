@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+import torch
 from ax.exceptions.core import UnsupportedError
 
 from botorch_mentor.ax import attach_dataset, mentoring_generation_strategy
@@ -241,3 +242,20 @@ def test_proposals_depend_on_the_seed_not_on_global_random_state(tfbind_frame):
         trials = client.get_next_trials(max_trials=6)
         proposals.append([tuple(p.values()) for p in trials.values()])
     assert proposals[0] == proposals[1]
+
+
+def test_float32_proxies_as_on_a_gpu(hartmann_frame, monkeypatch):
+    """On a GPU the generator fits float32 proxies on Ax's float64 data (as ``propose``
+    does); the path is run here on the CPU with the GPU's precision forced, and returns
+    Ax's dtype."""
+    from botorch_mentor.ax import generator as module
+
+    monkeypatch.setattr(module, "precision", lambda device: torch.float32)
+    client = hartmann_client()
+    attach_dataset(client, hartmann_frame, "f")
+    client.set_generation_strategy(mentoring_generation_strategy(**SMALL))
+    trials = client.get_next_trials(max_trials=2)
+    assert len({tuple(p.values()) for p in trials.values()}) == 2
+    adapter = client._generation_strategy._curr.generator_specs[0].fitted_adapter
+    model = next(iter(adapter.generator._models.values()))
+    assert model.train_X.dtype == torch.float32
