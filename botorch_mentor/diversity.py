@@ -22,6 +22,7 @@ NeurIPS 2023, beside the field's percentiles):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -120,14 +121,22 @@ def mean_pairwise_distance(designs: Tensor, distance: DesignDistance) -> float:
     return float(matrix[upper[0], upper[1]].mean())
 
 
+def nearest_distances(
+    designs: Tensor, reference: Tensor, distance: Callable[[Tensor, Tensor], Tensor]
+) -> Tensor:
+    r"""The ``n`` distances from each of ``n`` designs to its nearest row of ``reference``,
+    computed a block of designs at a time (``CHUNK_ELEMENTS`` distances at once)."""
+    rows = max(1, CHUNK_ELEMENTS // max(1, reference.shape[0]))
+    return torch.cat([distance(chunk, reference).min(dim=-1).values
+                      for chunk in designs.split(rows)])
+
+
 def mean_nearest_distance(designs: Tensor, reference: Tensor, distance: DesignDistance) -> float:
     r"""Novelty: the mean over ``designs`` of the distance to the nearest row of
     ``reference`` (NaN without designs)."""
     if designs.shape[0] == 0 or reference.shape[0] == 0:
         return float("nan")
-    rows = max(1, CHUNK_ELEMENTS // max(1, reference.shape[0]))
-    nearest = [distance(chunk, reference).min(dim=-1).values for chunk in designs.split(rows)]
-    return float(torch.cat(nearest).mean())
+    return float(nearest_distances(designs, reference, distance).mean())
 
 
 def batch_metrics(

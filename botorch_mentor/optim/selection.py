@@ -28,7 +28,7 @@ import torch
 from torch import Tensor
 
 from botorch_mentor.config import DIVERSITY_PENALTY
-from botorch_mentor.diversity import euclidean_distances, hamming_distances
+from botorch_mentor.diversity import euclidean_distances, hamming_distances, nearest_distances
 
 RESOLUTION_ROWS = 512
 """Training rows sampled (with a fixed seed) to estimate the data's resolution ``ell``."""
@@ -84,10 +84,8 @@ def in_training_data(embedded: Tensor, train_embedded: Tensor) -> Tensor:
         both = torch.cat([embedded, train_embedded.to(embedded)])
         keys = torch.unique(both, dim=0, return_inverse=True)[1]
         return torch.isin(keys[: embedded.shape[0]], keys[embedded.shape[0]:])
-    rows = max(1, (1 << 24) // max(1, train_embedded.shape[0]))
-    nearest = [euclidean_distances(part, train_embedded).min(dim=-1).values
-               for part in embedded.split(rows)]
-    return torch.cat(nearest) < SAME_DESIGN_TOLERANCE
+    return nearest_distances(embedded, train_embedded, euclidean_distances) < (
+        SAME_DESIGN_TOLERANCE)
 
 
 def data_resolution(embedded: Tensor) -> float:
