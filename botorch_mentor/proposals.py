@@ -25,7 +25,7 @@ from botorch_mentor.optim.selection import BatchSelection
 from botorch_mentor.presets import resolve_config
 from botorch_mentor.tables import DesignCodec, design_codec
 from botorch_mentor.threads import DEFAULT_THREADS, torch_threads
-from botorch_mentor.validation import check_device, validation_rows
+from botorch_mentor.validation import check_device, precision, validation_rows
 
 Bounds = str | Sequence[Sequence[float]] | torch.Tensor | None
 
@@ -219,12 +219,6 @@ def fit_table_model(
     Y = torch.tensor(sign * scores, dtype=dtype, device=device).unsqueeze(-1)
     model = MentoringEnsemble(X, Y, config=config)
     return fit_mentoring_ensemble(model, progress=progress), codec
-
-
-def precision(device: str | torch.device) -> torch.dtype:
-    r"""The proxies' dtype on ``device``: float32 on a GPU (the paper's precision, and the
-    one GPUs are fast in), float64 on the CPU (small proxies, bit-reproducible tables)."""
-    return torch.float32 if torch.device(device).type == "cuda" else torch.float64
 
 
 def predict_designs(

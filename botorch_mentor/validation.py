@@ -103,3 +103,9 @@ def check_training_data(train_X: object, train_Y: object, config: MentoringConfi
 def validation_rows(n_rows: int, val_fraction: float) -> int:
     r"""Rows held out for validation: ``round(n_rows * val_fraction)``."""
     return int(math.floor(n_rows * val_fraction + 0.5))
+
+
+def precision(device: str | torch.device) -> torch.dtype:
+    r"""The proxies' dtype on ``device``: float32 on a GPU (the paper's precision, and the
+    one GPUs are fast in), float64 on the CPU (small proxies, bit-reproducible tables)."""
+    return torch.float32 if torch.device(device).type == "cuda" else torch.float64

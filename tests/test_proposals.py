@@ -245,7 +245,7 @@ def test_the_spread_is_calibrated_by_default():
 
 
 def test_proxies_are_float32_on_a_gpu_and_float64_on_the_cpu():
-    from botorch_mentor.proposals import precision
+    from botorch_mentor.validation import precision
 
     assert precision("cuda") == torch.float32 and precision("cuda:1") == torch.float32
     assert precision("cpu") == torch.float64

@@ -43,7 +43,7 @@ from botorch_mentor.optim.ascent import optimize_designs
 from botorch_mentor.optim.design_space import DesignSpace
 from botorch_mentor.optim.selection import BatchSelection
 from botorch_mentor.presets import resolve_config
-from botorch_mentor.proposals import precision
+from botorch_mentor.validation import precision
 
 MIN_POOL = 16
 """Arms the ascent starts from at least (the best observed ones)."""

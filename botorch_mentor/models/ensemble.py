@@ -30,7 +30,7 @@ from botorch_mentor.config import MentoringConfig
 from botorch_mentor.nn.batched_mlp import Params, init_params, mlp_forward
 from botorch_mentor.presets import resolve_config
 from botorch_mentor.random import make_generator
-from botorch_mentor.validation import check_design_tensor, check_training_data
+from botorch_mentor.validation import check_design_tensor, check_training_data, precision
 
 
 class MentoringEnsemble(EnsembleModel):
@@ -136,7 +136,9 @@ class MentoringEnsemble(EnsembleModel):
         ``model_options`` can be plain JSON such as ``{"preset": "fast", "n_proxies": 5}``.
         Every other keyword argument is ignored.
         """
-        inputs: dict[str, Any] = {"train_X": training_data.X, "train_Y": training_data.Y}
+        dtype = precision(training_data.X.device)  # float32 proxies on a GPU
+        inputs: dict[str, Any] = {"train_X": training_data.X.to(dtype),
+                                  "train_Y": training_data.Y.to(dtype)}
         config = kwargs.get("config")
         if isinstance(config, dict):
             config = MentoringConfig.from_dict(config)
@@ -184,7 +186,7 @@ class MentoringEnsemble(EnsembleModel):
             ``train_Y``.
         """
         batch, q, d = X.shape[:-2], X.shape[-2], X.shape[-1]
-        Z = self.standardize_X(X).reshape(-1, d)
+        Z = self.standardize_X(X.to(self.x_mean.dtype)).reshape(-1, d)
         f = mlp_forward(self.proxy_params(), Z, self.config.activation)  # M x (b*q)
         if self.config.calibrate_variance:
             centre = f.mean(dim=0, keepdim=True)
@@ -212,6 +214,8 @@ class MentoringEnsemble(EnsembleModel):
         """
         check_design_tensor(X, self.train_X.shape[-1], "X", min_dim=2)
         posterior = super().posterior(X, output_indices=output_indices, **kwargs)
+        if posterior.values.dtype != X.dtype:  # float32 proxies asked in float64 (Ax on a GPU)
+            posterior = EnsemblePosterior(values=posterior.values.to(X.dtype))
         if posterior_transform is None:
             return posterior
         if isinstance(posterior_transform, ScalarizedPosteriorTransform):

@@ -129,3 +129,26 @@ def test_swap_in_the_way_ax_documents_it(hartmann_full_frame):
     model = adapter.generator.surrogate.model
     assert isinstance(model, MentoringEnsemble)
     assert model.config == MentoringConfig.surrogate()
+
+
+def test_float32_surrogate_in_ax_float64(hartmann_full_frame, monkeypatch):
+    """On a GPU the surrogate fits float32 proxies while Ax computes in float64; run here on
+    the CPU with the GPU's precision forced: the posterior answers in the caller's dtype and
+    the acquisition is optimized."""
+    import torch
+
+    import botorch_mentor.ax as bmax
+    from botorch_mentor.models import ensemble
+
+    monkeypatch.setattr(ensemble, "precision", lambda device: torch.float32)
+    client = hartmann_client()
+    bmax.attach_dataset(client, hartmann_full_frame, objective="f")
+    client.set_generation_strategy(surrogate_generation_strategy("qLogNEI", hidden_sizes=[16],
+                                                                 pretrain_epochs=3))
+    ((parameters),) = client.get_next_trials(max_trials=1).values()
+    assert all(0.0 <= parameters[f"x{i}"] <= 1.0 for i in range(6))
+    adapter = client._generation_strategy._curr.generator_specs[0].fitted_adapter
+    model = adapter.generator.surrogate.model
+    assert model.train_X.dtype == torch.float32
+    X = torch.rand(4, 1, 6, dtype=torch.float64)
+    assert model.posterior(X).mean.dtype == torch.float64
