@@ -129,14 +129,19 @@ def test_per_candidate_designs_are_predicted_by_their_own_mentored_proxies(fitte
     assert (chosen.predictions[:-1] >= chosen.predictions[1:]).all()  # best first
 
 
-def test_sequences_are_selected_as_distinct_decoded_designs():
-    g = torch.Generator().manual_seed(5)
-    tokens = torch.randint(0, 4, (150, 5), generator=g)
+def _sequence_model(seed: int, letter: int, starts: int):
+    """150 random 5-mers over 4 letters scored by their count of ``letter``: the tokens, a
+    fitted tiny ensemble and the ``starts`` best designs as logits."""
+    tokens = torch.randint(0, 4, (150, 5), generator=torch.Generator().manual_seed(seed))
     X = sequences_to_logits(tokens, 4)
-    Y = (tokens == 2).sum(-1, keepdim=True).double()
+    Y = (tokens == letter).sum(-1, keepdim=True).double()
     model = fit_mentoring_ensemble(MentoringEnsemble(X, Y, config=tiny_config(
         fit_mentoring_rounds=0)))
-    start = X[Y.squeeze(-1).topk(4).indices]
+    return tokens, model, X[Y.squeeze(-1).topk(starts).indices]
+
+
+def test_sequences_are_selected_as_distinct_decoded_designs():
+    tokens, model, start = _sequence_model(5, letter=2, starts=4)
     result = optimize_designs(model, start, steps=8, lr=0.5, mentoring=False,
                               design_space=DesignSpace.sequences(5, 4),
                               selection=BatchSelection(n=12, penalty=0.5))
@@ -152,13 +157,7 @@ def test_sequences_are_selected_as_distinct_decoded_designs():
 def test_the_plain_batch_is_predicted_at_its_decoded_designs():
     """With a design space the C final designs are the decoded sequences and are predicted as
     written; the relaxed points' objective is kept apart (the decoding's gap)."""
-    g = torch.Generator().manual_seed(6)
-    tokens = torch.randint(0, 4, (150, 5), generator=g)
-    X = sequences_to_logits(tokens, 4)
-    Y = (tokens == 1).sum(-1, keepdim=True).double()
-    model = fit_mentoring_ensemble(MentoringEnsemble(X, Y, config=tiny_config(
-        fit_mentoring_rounds=0)))
-    start = X[Y.squeeze(-1).topk(6).indices]
+    _, model, start = _sequence_model(6, letter=1, starts=6)
     kwargs = dict(steps=6, lr=0.5, mentoring=False)
     relaxed = optimize_designs(model, start, **kwargs)
     decoded = optimize_designs(model, start, design_space=DesignSpace.sequences(5, 4), **kwargs)
