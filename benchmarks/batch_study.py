@@ -28,6 +28,7 @@ from botorch_mentor.benchmark.methods import METHODS, MethodOutput
 from botorch_mentor.fitting.fit import fit_mentoring_ensemble
 from botorch_mentor.models.ensemble import MentoringEnsemble
 from botorch_mentor.optim import ascent
+from botorch_mentor.optim.selection import batch_selection
 from botorch_mentor.tasks import get_task
 
 BATCH_SIZE = runner.preset_config("fast", False).n_candidates
@@ -63,7 +64,7 @@ def run_task(name: str, methods: list[str], seeds: list[int], out: Path) -> list
             model = fit_mentoring_ensemble(
                 MentoringEnsemble(features, task.y.float(), config=config))
             X_start = task.features(task.top_designs(config.n_candidates)).float()
-            space, selection = runner.task_design_space(task), runner.task_selection(config)
+            space, selection = runner.task_design_space(task), batch_selection(config)
             for method in methods:
                 selection_seconds.clear()
                 started = time.perf_counter()

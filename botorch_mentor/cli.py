@@ -65,6 +65,14 @@ def _config_changes(settings: list[tuple[str, object]] | None) -> dict:
     return changes
 
 
+def _benchmark_changes(args: argparse.Namespace) -> dict:
+    r"""The benchmark's ``MentoringConfig`` changes: ``--set`` and ``--n-proxies``."""
+    changes = _config_changes(args.settings)
+    if args.n_proxies is not None:
+        changes["n_proxies"] = args.n_proxies
+    return changes
+
+
 SET_HELP = ("change a MentoringConfig field, FIELD=VALUE, repeatable (e.g. --set batch=plain "
             "--set strength=raw); fields: botorch_mentor.MentoringConfig")
 
@@ -172,9 +180,7 @@ def _estimate_line(args: argparse.Namespace) -> str | None:
     if args.preset != "paper" or torch.device(args.device).type != "cpu":
         return None
     task = get_task(args.task)
-    changes = _config_changes(args.settings)
-    if args.n_proxies is not None:
-        changes["n_proxies"] = args.n_proxies
+    changes = _benchmark_changes(args)
     config = preset_config("paper", task.discrete, **changes)
     flops = estimate_flops(task.x.shape[0], task.n_features, config,
                            _outer_loss_passes(args.methods, config))
@@ -217,9 +223,7 @@ def _benchmark(args: argparse.Namespace) -> int:
     estimate = _estimate_line(args)
     if estimate:
         print(estimate, file=sys.stderr)
-    changes = _config_changes(args.settings)
-    if args.n_proxies is not None:
-        changes["n_proxies"] = args.n_proxies
+    changes = _benchmark_changes(args)
     started = time.perf_counter()
     failures = []
     try:

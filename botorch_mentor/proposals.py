@@ -21,7 +21,7 @@ from botorch_mentor.fitting.fit import fit_mentoring_ensemble
 from botorch_mentor.models.ensemble import MentoringEnsemble
 from botorch_mentor.optim.ascent import optimize_designs
 from botorch_mentor.optim.design_space import DesignSpace
-from botorch_mentor.optim.selection import BatchSelection
+from botorch_mentor.optim.selection import batch_selection
 from botorch_mentor.presets import resolve_config
 from botorch_mentor.tables import DesignCodec, design_codec
 from botorch_mentor.threads import DEFAULT_THREADS, torch_threads
@@ -117,11 +117,9 @@ def _proposals(frame: pd.DataFrame, target: str, n: int, minimize: bool, bounds:
     start = codec.encode(frame.iloc[order[:n]]).to(model.train_X)
     if box is not None:  # starting designs outside a user's box start from its nearest point
         start = torch.minimum(torch.maximum(start, box[0]), box[1])
-    selection = None
-    if model.config.batch == "distinct":
-        selection = BatchSelection(n=n, penalty=model.config.diversity_penalty)
     result = optimize_designs(model, start, bounds=box, progress=progress,
-                              design_space=table_design_space(codec), selection=selection)
+                              design_space=table_design_space(codec),
+                              selection=batch_selection(model.config, n))
     if result.pool_size is not None and len(result.designs) < n:
         notes.append(
             f"the ascents visited {result.pool_size} distinct designs, fewer than the {n} "

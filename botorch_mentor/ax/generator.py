@@ -41,7 +41,7 @@ from botorch_mentor.fitting.fit import fit_mentoring_ensemble
 from botorch_mentor.models.ensemble import MentoringEnsemble
 from botorch_mentor.optim.ascent import optimize_designs
 from botorch_mentor.optim.design_space import DesignSpace
-from botorch_mentor.optim.selection import BatchSelection
+from botorch_mentor.optim.selection import batch_selection
 from botorch_mentor.presets import resolve_config
 from botorch_mentor.validation import precision
 
@@ -194,11 +194,9 @@ class MentoringGenerator(TorchGenerator):
             def round_designs(X: Tensor) -> Tensor:
                 return _round(X, bounds, config, seed)
 
-            selection = None
-            if model.config.batch == "distinct":  # distinct rounded designs from every step
-                selection = BatchSelection(penalty=model.config.diversity_penalty)
-            result = optimize_designs(model, start, seed=seed, selection=selection,
-                                      design_space=DesignSpace(canonicalize=round_designs))
+            result = optimize_designs(  # distinct rounded designs from every step
+                model, start, seed=seed, selection=batch_selection(model.config),
+                design_space=DesignSpace(canonicalize=round_designs))
             designs = round_designs(result.designs)
             scores = model.posterior(designs).mean.reshape(-1)
             order = scores.argsort(descending=True)

@@ -29,7 +29,7 @@ from botorch_mentor.diversity import DesignDistance, batch_metrics
 from botorch_mentor.fitting.fit import fit_mentoring_ensemble
 from botorch_mentor.models.ensemble import MentoringEnsemble
 from botorch_mentor.optim.design_space import DesignSpace
-from botorch_mentor.optim.selection import BatchSelection
+from botorch_mentor.optim.selection import batch_selection
 from botorch_mentor.presets import resolve_config
 from botorch_mentor.tasks.base import OfflineTask
 from botorch_mentor.tasks.registry import get_task
@@ -195,7 +195,7 @@ def _run_seed(
                                    progress=settings.progress)
     fit_seconds = time.perf_counter() - started
     X_start = task.features(task.top_designs(config.n_candidates)).to(features)
-    space, selection = task_design_space(task), task_selection(config)
+    space, selection = task_design_space(task), batch_selection(config)
     for method in methods:
         started = time.perf_counter()
         output = METHODS[method](model, X_start, config, progress=settings.progress,
@@ -221,13 +221,6 @@ def task_design_space(task: OfflineTask) -> DesignSpace:
     return DesignSpace(canonicalize=canonicalize, tokens=task.decode if task.discrete else None)
 
 
-def task_selection(config: MentoringConfig) -> BatchSelection | None:
-    r"""The ``BatchSelection`` of ``config.batch`` (None for the plain batch)."""
-    if config.batch == "plain":
-        return None
-    return BatchSelection(penalty=config.diversity_penalty)
-
-
 def run_benchmark(
     task: OfflineTask | str,
     methods: Iterable[str] = ("tri-mentoring", "grad-mean"),
@@ -248,7 +241,7 @@ def run_benchmark(
         task: An ``OfflineTask`` or a task name.
         methods: Names from ``METHODS``.
         seeds: A number of seeds (``0..n-1``) or the seeds themselves.
-        preset: ``fast``, ``paper`` or ``surrogate`` (``MentoringConfig.from_preset``).
+        preset: ``fast``, ``paper`` or ``surrogate`` (``resolve_config(preset, "benchmark")``).
         device: Where the proxies live (``cpu`` or ``cuda``).
         output: Folder of ``records.jsonl``; finished records are skipped on a rerun.
         config_changes: Further ``MentoringConfig`` changes (e.g. ``n_proxies=5``).

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from botorch_mentor.config import DIVERSITY_PENALTY
+from botorch_mentor.config import DIVERSITY_PENALTY, MentoringConfig
 from botorch_mentor.diversity import euclidean_distances, hamming_distances, nearest_distances
 
 RESOLUTION_ROWS = 512
@@ -55,6 +55,14 @@ class BatchSelection:
             raise ValueError(
                 f"BatchSelection.penalty must be a finite number >= 0, got {self.penalty!r}."
             )
+
+
+def batch_selection(config: MentoringConfig, n: int | None = None) -> BatchSelection | None:
+    r"""The ``BatchSelection`` that ``config.batch`` asks for (``config.diversity_penalty``,
+    ``n`` designs), or None for the plain batch."""
+    if config.batch == "plain":
+        return None
+    return BatchSelection(n=n, penalty=config.diversity_penalty)
 
 
 def design_embedding(X: Tensor, latent: Callable[[Tensor], Tensor],

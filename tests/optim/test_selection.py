@@ -187,3 +187,13 @@ def test_the_min_objective_reads_the_calibrated_spread():
     torch.testing.assert_close(result.predictions, members.min(-1).values)
     mean = optimize_designs(model, start, mentoring=False, objective="mean", steps=0)
     torch.testing.assert_close(mean.predictions, members.mean(-1))  # the mean is unchanged
+
+
+def test_batch_selection_follows_the_config():
+    from botorch_mentor import MentoringConfig
+    from botorch_mentor.optim.selection import batch_selection
+
+    assert batch_selection(MentoringConfig()) is None  # the paper's plain batch
+    config = MentoringConfig(batch="distinct", diversity_penalty=0.7)
+    assert batch_selection(config, n=9) == BatchSelection(n=9, penalty=0.7)
+    assert batch_selection(config) == BatchSelection(penalty=0.7)
