@@ -1,6 +1,8 @@
 r"""The worker side of ``botorch_mentor.workers.WorkerPool``: run as
 ``python -m botorch_mentor._worker``, it reads length-prefixed pickled ``(function, argument)``
-requests on stdin and answers each with a pickled ``(ok, result or error text)`` on stdout.
+requests on stdin and answers each with pickled ``(status, value)`` frames on stdout:
+``("ok", result)``, or for a function that returns a generator one ``("item", value)`` per
+item and then ``("done", None)``; ``("error", traceback text)`` when it raises.
 
 It imports only what a request names (``"module:function"``), never the caller's main module,
 so it starts fast and works whatever started the parent: a script without an
@@ -10,6 +12,7 @@ so it starts fast and works whatever started the parent: a script without an
 from __future__ import annotations
 
 import importlib
+import inspect
 import pickle
 import struct
 import sys
@@ -41,13 +44,22 @@ def _function(path: str):
 def main() -> None:
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # anything a function prints must not corrupt the frames
+
+    def reply(status: str, value) -> None:
+        write_frame(stdout, pickle.dumps((status, value), protocol=pickle.HIGHEST_PROTOCOL))
+
     while (frame := read_frame(stdin)) is not None:
         path, argument = pickle.loads(frame)
         try:
-            reply = (True, _function(path)(*argument))
+            result = _function(path)(*argument)
+            if inspect.isgenerator(result):  # streamed: one frame per item, then "done"
+                for item in result:
+                    reply("item", item)
+                reply("done", None)
+            else:
+                reply("ok", result)
         except Exception:  # the parent raises it, with this traceback
-            reply = (False, traceback.format_exc())
-        write_frame(stdout, pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL))
+            reply("error", traceback.format_exc())
 
 
 if __name__ == "__main__":

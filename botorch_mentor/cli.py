@@ -121,6 +121,10 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--threads", type=_positive_int, default=DEFAULT_RUN_THREADS,
                        help=f"torch threads per run (default {DEFAULT_RUN_THREADS}); the same "
                             "in the local and the Ray executor")
+    bench.add_argument("--workers", type=_positive_int, default=None,
+                       help="processes of the local executor, one seed at a time each "
+                            "(default: every core, divided by --threads); records are the "
+                            "same for any count")
     bench.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
                        help="run every (task, method, seed) as a Ray task; connect to ADDRESS "
                             "(or $RAY_ADDRESS) if given, else start a local Ray instance")
@@ -231,7 +235,7 @@ def _benchmark(args: argparse.Namespace) -> int:
             args.task, methods=args.methods, seeds=seeds, preset=args.preset,
             device=args.device, output=args.output, config_changes=changes, progress=True,
             executor="local" if args.ray is None else "ray", ray_address=args.ray or None,
-            threads=args.threads,
+            threads=args.threads, workers=args.workers,
         )
     except BenchmarkFailures as error:
         records, failures = error.records, error.failures
@@ -282,18 +286,11 @@ def _propose(args: argparse.Namespace) -> int:
 
 
 def _tasks() -> int:
-    from botorch_mentor.tasks import get_task, list_tasks
+    from botorch_mentor.tasks.registry import TASKS
 
-    print(f"{'task':<12} {'designs':<22} {'rows':>7} {'best':>7}  source")
-    for name, source in list_tasks().items():
-        try:
-            summary = get_task(name).summary()
-            print(f"{name:<12} {summary['designs']:<22} {summary['rows']:>7} "
-                  f"{summary['best_visible_normalized']:>7.3f}  {summary['source']}")
-        except (FileNotFoundError, ValueError):
-            print(f"{name:<12} {'(data not present)':<22} {'-':>7} {'-':>7}  {source}")
-        except ImportError:
-            print(f"{name:<12} {'(extra not installed)':<22} {'-':>7} {'-':>7}  {source}")
+    print(f"{'task':<12} {'designs':<20} source")
+    for name, entry in TASKS.items():
+        print(f"{name:<12} {entry.designs:<20} {entry.source}")
     return 0
 
 

@@ -7,8 +7,8 @@ then runs again in each child (and the pool breaks), and code piped to ``python 
 main module to import at all. A ``WorkerPool`` instead starts plain ``python -m
 botorch_mentor._worker`` processes and sends them ``(function, arguments)`` requests over
 pipes: nothing of the caller is imported, so it works from a script, a notebook, stdin or the
-CLI alike. Functions are named ``"module:function"`` and live in light modules (the workers
-import no torch).
+CLI alike. Functions are named ``"module:function"``; a worker imports only the modules its
+requests name (oracles' workers import no torch; benchmark runs import the package).
 """
 
 from __future__ import annotations
@@ -16,14 +16,47 @@ from __future__ import annotations
 import atexit
 import os
 import pickle
+import select
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from botorch_mentor._worker import read_frame, write_frame
+from botorch_mentor._worker import HEADER, write_frame
 
 _POOLS: dict[int, WorkerPool] = {}
+
+
+def _read_exact(descriptor: int, size: int) -> bytes:
+    r"""``size`` bytes from a pipe, fewer only at its end. Unbuffered (``os.read``), so that
+    ``select`` sees every frame that has not been read yet."""
+    parts, left = [], size
+    while left:
+        chunk = os.read(descriptor, min(left, 1 << 20))
+        if not chunk:
+            break
+        parts.append(chunk)
+        left -= len(chunk)
+    return b"".join(parts)
+
+
+def _read_frame(descriptor: int) -> bytes | None:
+    r"""One length-prefixed frame from a worker's stdout, or None when the worker exited."""
+    header = _read_exact(descriptor, HEADER.size)
+    if len(header) < HEADER.size:
+        return None
+    (size,) = HEADER.unpack(header)
+    payload = _read_exact(descriptor, size)
+    return payload if len(payload) == size else None
+
+
+class RequestFailed:
+    r"""What ``WorkerPool.stream`` yields for a request that raised: the worker's
+    traceback (``text``) and its last line (``message``)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.message = text.strip().splitlines()[-1] if text.strip() else "failed"
 
 
 class WorkerPool:
@@ -61,17 +94,60 @@ class WorkerPool:
             for process, argument in zip(self._processes, wave):
                 write_frame(process.stdin, pickle.dumps((function, tuple(argument))))
             for process, _ in zip(self._processes, wave):
-                frame = read_frame(process.stdout)
+                frame = _read_frame(process.stdout.fileno())
                 if frame is None:
                     self.close()
                     raise RuntimeError(
                         f"a worker process running {function} exited (status "
                         f"{process.poll()}); see its output above.")
-                ok, value = pickle.loads(frame)
-                if not ok:
+                status, value = pickle.loads(frame)
+                if status == "error":
                     raise RuntimeError(f"{function} failed in a worker process:\n{value}")
                 results.append(value)
         return results
+
+    def stream(self, function: str, arguments: Sequence[tuple]) -> Iterator[tuple[int, object]]:
+        r"""Run ``function(*a)`` for every ``a`` of ``arguments``, each in one worker, and
+        yield ``(index, item)`` as soon as any worker sends one.
+
+        ``function`` returns a generator (its items are sent one by one as they are made) or
+        a value (one item). A request goes to the first free worker. A failing request yields
+        ``(index, RequestFailed(traceback))`` and the others go on.
+
+        Raises:
+            RuntimeError: a worker died.
+        """
+        todo = list(enumerate(arguments))
+        busy: dict[int, tuple[subprocess.Popen, int]] = {}  # stdout fd -> (process, index)
+
+        def send(process: subprocess.Popen) -> None:
+            index, argument = todo.pop(0)
+            write_frame(process.stdin, pickle.dumps((function, tuple(argument))))
+            busy[process.stdout.fileno()] = (process, index)
+
+        for process in self._processes[:len(todo)]:
+            send(process)
+        while busy:
+            ready, _, _ = select.select(list(busy), [], [])
+            for descriptor in ready:
+                process, index = busy[descriptor]
+                frame = _read_frame(process.stdout.fileno())
+                if frame is None:
+                    self.close()
+                    raise RuntimeError(
+                        f"a worker process running {function} exited (status "
+                        f"{process.poll()}); see its output above.")
+                status, value = pickle.loads(frame)
+                if status == "item":
+                    yield index, value
+                    continue
+                if status == "ok":
+                    yield index, value
+                elif status == "error":
+                    yield index, RequestFailed(value)
+                del busy[descriptor]
+                if todo:
+                    send(process)
 
     def close(self) -> None:
         for process in self._processes:

@@ -25,28 +25,31 @@ def _dna_frame(n=300, seed=0):
     return pd.DataFrame({"sequence": seqs, "binding": score})
 
 
-def test_tasks_command(capsys, monkeypatch, hide_module):
-    """Every registered task gets a line; a missing extra or data folder is said on its line.
-    ViennaRNA is hidden (folding rna40's 10,000 designs takes 15 s), and the registry's cache
-    bypassed so that a task built earlier in this process does not hide the missing extra."""
-    from botorch_mentor.tasks import list_tasks, registry
-    from botorch_mentor.tasks.rna import RNA_TASK_SIZES, registered_rna_task
+def test_tasks_command_lists_every_task_without_building_it(capsys, monkeypatch):
+    """Every registered task gets a line with its design space and source; nothing is built
+    (RNA tasks fold 10,000 designs, MuJoCo tasks run a search on first use)."""
+    from dataclasses import replace
 
-    monkeypatch.delenv("DESIGN_BENCH_DATA", raising=False)
-    monkeypatch.setattr(registry, "registered_rna_task", registered_rna_task.__wrapped__)
-    hide_module("RNA")
+    from botorch_mentor.tasks import list_tasks, registry
+
+    def refuse():
+        raise AssertionError("listing built a task")
+
+    monkeypatch.setattr(registry, "TASKS", {name: replace(entry, build=refuse)
+                                            for name, entry in registry.TASKS.items()})
     assert main(["tasks"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0].split() == ["task", "designs", "rows", "best", "source"]
+    assert out[0].split() == ["task", "designs", "source"]
     lines = {line.split()[0]: " ".join(line.split()) for line in out[1:]}
     assert set(lines) == set(list_tasks())
-    # TFBind8's visible split: 32,898 rows, best normalized score 0.439 (design-bench)
-    assert lines["tfbind8"].startswith("tfbind8 sequence L=8, V=4 32898 0.439 embedded")
-    assert lines["hartmann6"].startswith("hartmann6 continuous d=6 5000 ")
-    assert lines["tfbind10"].startswith("tfbind10 (data not present) - - design-bench")
-    for name in RNA_TASK_SIZES:
-        assert lines[name].startswith(f"{name} (extra not installed) - - ViennaRNA")
-        assert lines[name].endswith("(extra: rna)")
+    assert lines["tfbind8"].startswith("tfbind8 sequence L=8, V=4 embedded")
+    assert lines["hartmann6"].startswith("hartmann6 continuous d=6 botorch.test_functions")
+    assert lines["tfbind10"].startswith("tfbind10 sequence L=10, V=4 design-bench")
+    assert lines["rna20"].startswith("rna20 sequence L=20, V=4 ViennaRNA")
+    assert lines["hopper"].startswith("hopper continuous d=36 gymnasium Hopper-v5")
+    assert lines["halfcheetah"].startswith("halfcheetah continuous d=108 gymnasium")
+    assert lines["ant"].startswith("ant continuous d=224 gymnasium Ant-v5")
+    assert lines["ant"].endswith("(extra: mujoco)")
 
 
 def test_propose_sequences_end_to_end(tmp_path, capsys):

@@ -82,3 +82,28 @@ def test_a_notebook(tmp_path):
                    resources={"metadata": {"path": str(tmp_path)}}).execute()
     outputs = notebook.cells[0].outputs
     assert any("scored 4096" in output.get("text", "") for output in outputs)
+
+
+def test_stream_yields_items_as_they_come_and_reports_failures():
+    """Generators stream item by item, plain results are one item, a failing request is
+    reported in its place while the others finish; a request runs whole in one worker."""
+    from botorch_mentor.workers import RequestFailed
+
+    pool = WorkerPool(2)
+    try:
+        arguments = [("a", 3, 0.3), ("b", -1), ("c", 2), ("d", 0)]
+        items = list(pool.stream("tests.worker_functions:countdown", arguments))
+        plain = list(pool.stream("tests.worker_functions:square", [(3,), (4,)]))
+    finally:
+        pool.close()
+    by_request = {i: [v for j, v in items if j == i] for i in range(4)}
+    assert [v[:2] for v in by_request[0]] == [("a", 2), ("a", 1), ("a", 0)]
+    assert len({pid for _, _, pid in by_request[0]}) == 1  # one worker ran it whole
+    assert [v[:2] for v in by_request[2]] == [("c", 1), ("c", 0)]
+    assert by_request[3] == []
+    (failed,) = by_request[1]
+    assert isinstance(failed, RequestFailed) and failed.message == "ValueError: b: n must be >= 0"
+    assert "Traceback" in failed.text
+    # request c was sent to the worker freed by b's failure while a was still streaming
+    assert items.index((2, by_request[2][0])) < items.index((0, by_request[0][-1]))
+    assert sorted(plain) == [(0, 9), (1, 16)]

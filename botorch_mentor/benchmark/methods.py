@@ -28,7 +28,8 @@ class MethodOutput:
     design_trajectory: Tensor | None = None
     """``(T + 1) x C x n_features`` designs along the ascent (gradient methods only)."""
     predicted_trajectory: Tensor | None = None
-    """``(T + 1)``: mean predicted score along the ascent, original units."""
+    """``(T + 1) x C``: the predicted score of every design along the ascent, original
+    units."""
     diagnostics: dict[str, float] = field(default_factory=dict)
     predictions: Tensor | None = None
     """``C``: what the method's own objective predicts at its final designs, original units
@@ -94,7 +95,7 @@ def run_ascent(
     return MethodOutput(
         designs=result.designs,
         design_trajectory=result.design_trajectory,
-        predicted_trajectory=result.trajectory.mean(dim=-1),
+        predicted_trajectory=result.trajectory,
         diagnostics=diagnostics,
         predictions=result.predictions,
         relaxed_predictions=result.relaxed_predictions if selection is None else None,

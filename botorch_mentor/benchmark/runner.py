@@ -210,6 +210,46 @@ def _run_seed(
         yield record
 
 
+def local_workers(workers: int | None, threads: int, seeds: int) -> int:
+    r"""Processes of the local executor: ``workers`` (default every core, ``threads`` per
+    run), never more than the ``seeds`` left to run."""
+    if workers is None:
+        workers = max(1, (os.cpu_count() or 1) // threads)
+    elif not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
+        raise ValueError(f"workers must be a positive integer, got {workers!r}.")
+    return max(1, min(workers, seeds))
+
+
+def _run_in_workers(task, pending, settings, keep, workers) -> list[tuple[str, str, int, str]]:
+    r"""Run every ``(seed, methods)`` of ``pending`` in a ``WorkerPool`` (``run_seed`` in
+    each, its records streamed back as they finish) and ``keep`` them; return the failures."""
+    import pickle
+
+    from botorch_mentor.workers import RequestFailed, WorkerPool
+
+    try:
+        pickle.dumps(task)
+    except Exception as error:  # noqa: BLE001 - any pickling failure gets the same advice
+        raise ValueError(
+            f"task {task.name!r} cannot be sent to worker processes ({error}); define its "
+            "oracle at module level, or run with workers=1 (--workers 1).") from error
+    pool = WorkerPool(workers)
+    failures, arrived = [], set()
+    try:
+        arguments = [(task, todo, seed, settings) for seed, todo in pending]
+        for index, item in pool.stream("botorch_mentor.benchmark.runner:run_seed", arguments):
+            if isinstance(item, RequestFailed):  # the seed's methods with no record yet
+                seed, todo = pending[index]
+                failures += [(task.name, method, seed, item.message) for method in todo
+                             if (method, seed) not in arrived]
+            else:
+                arrived.add((item["method"], item["seed"]))
+                keep(item)
+    finally:
+        pool.close()
+    return failures
+
+
 def task_design_space(task: OfflineTask) -> DesignSpace:
     r"""The ``DesignSpace`` of ``task``: a point stands for what ``task.decode`` writes
     (sequences decoded, continuous designs clipped to the box); sequences are compared by
@@ -234,6 +274,7 @@ def run_benchmark(
     executor: str = "local",
     ray_address: str | None = None,
     threads: int = DEFAULT_RUN_THREADS,
+    workers: int | None = None,
 ) -> list[dict]:
     r"""Run ``methods`` x ``seeds`` on ``task`` and return one record per (method, seed).
 
@@ -247,11 +288,16 @@ def run_benchmark(
         config_changes: Further ``MentoringConfig`` changes (e.g. ``n_proxies=5``).
         dtype: Precision of the proxies (float32, as the paper; or float64).
         progress: Show a progress bar that advances as runs finish.
-        executor: ``local`` (one process; the proxies of a seed are fitted once and shared
-            by its methods) or ``ray`` (every (task, method, seed) run is a Ray task; see
+        executor: ``local`` (this machine: the seeds run in ``workers`` processes, the
+            proxies of a seed fitted once and shared by its methods) or ``ray`` (every
+            (task, method, seed) run is a Ray task; see
             ``botorch_mentor.benchmark.ray_executor``).
         ray_address: Address of a Ray cluster (default ``$RAY_ADDRESS``, else a local one).
         threads: Torch threads per run, in either executor (a Ray run asks for as many CPUs).
+        workers: Processes of the local executor, each running one seed at a time with
+            ``threads`` torch threads; default ``os.cpu_count() // threads``. With 1 (or one
+            seed left to run) the runs go in this process. Records are identical for every
+            worker count.
 
     Returns:
         Records (dicts) with ``task``, ``method``, ``seed``, ``score_100th``, ``score_50th``
@@ -303,12 +349,16 @@ def run_benchmark(
                 f"{record['method']} s{record['seed']}: {record['score_100th']:.3f}")
 
     failures: list[tuple[str, str, int, str]] = []
+    pending = [(seed, [m for m, s in runs if s == seed]) for seed in seed_list]
+    pending = [(seed, todo) for seed, todo in pending if todo]
     if executor == "local":
-        for seed in seed_list:
-            todo = [m for m, s in runs if s == seed]
-            if todo:
+        workers = local_workers(workers, threads, len(pending))
+        if workers == 1:
+            for seed, todo in pending:
                 for record in run_seed(task, todo, seed, settings):
                     keep(record)
+        else:
+            failures = _run_in_workers(task, pending, settings, keep, workers)
     else:
         from botorch_mentor.benchmark.ray_executor import run_on_ray
 
@@ -372,11 +422,30 @@ def _score_record(task, method, seed, preset, output, best_visible) -> dict:
                                                   - normalized.flatten()).mean())
     if output.design_trajectory is not None:
         trajectory = output.design_trajectory.detach().cpu().to(torch.float64)
-        steps = trajectory.shape[0]
-        picks = sorted({0, *range(0, steps, max(1, steps // 10)), steps - 1})
-        true = [float(task.normalize(task.score(task.decode(trajectory[t]))).mean()) for t in picks]
-        predicted = output.predicted_trajectory.detach().cpu().to(torch.float64)
+        steps, width = trajectory.shape[:2]
+        picks = trajectory_picks(steps, task.trajectory_points)
+        columns = trajectory_columns(width, task.trajectory_designs)
+        true = [float(task.normalize(task.score(task.decode(trajectory[t, columns]))).mean())
+                for t in picks]
+        predicted = output.predicted_trajectory.detach().cpu().to(torch.float64)[:, columns]
         record["trajectory_steps"] = picks
+        record["trajectory_designs"] = len(columns)
         record["trajectory_true"] = true
-        record["trajectory_predicted"] = [float(task.normalize(predicted[t])) for t in picks]
+        record["trajectory_predicted"] = [float(task.normalize(predicted[t].mean()))
+                                          for t in picks]
     return record
+
+
+def trajectory_picks(steps: int, points: int) -> list[int]:
+    r"""The ascent steps whose designs a record scores: ``0``, every
+    ``steps // (points - 1)``-th step and the last (``points`` steps, or every step of a
+    shorter ascent)."""
+    return sorted({0, *range(0, steps, max(1, steps // max(1, points - 1))), steps - 1})
+
+
+def trajectory_columns(width: int, designs: int | None) -> list[int]:
+    r"""Which of ``width`` designs per step the trajectory scores: all, or ``designs`` of
+    them evenly spaced through the batch."""
+    if designs is None or designs >= width:
+        return list(range(width))
+    return sorted({round(i * (width - 1) / max(1, designs - 1)) for i in range(designs)})

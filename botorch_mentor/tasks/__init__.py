@@ -2,7 +2,16 @@
 
 from botorch_mentor.tasks.base import LookupOracle, OfflineTask
 from botorch_mentor.tasks.design_bench import from_design_bench_folder, from_design_bench_task
-from botorch_mentor.tasks.registry import get_task, list_tasks
+from botorch_mentor.tasks.mujoco import (
+    MUJOCO_TASKS,
+    ARSSettings,
+    MujocoPolicyTask,
+    PolicyOracle,
+    PolicyTaskSpec,
+    mujoco_environments,
+    mujoco_policy,
+)
+from botorch_mentor.tasks.registry import TaskEntry, get_task, list_tasks
 from botorch_mentor.tasks.rna import (
     RNA_TOKENS,
     DuplexOracle,
@@ -16,6 +25,14 @@ from botorch_mentor.tasks.synthetic import SYNTHETIC_TASKS, synthetic_task
 from botorch_mentor.tasks.tfbind import decode_dna, encode_dna, tfbind8, tfbind8_table
 
 __all__ = [
+    "MUJOCO_TASKS",
+    "ARSSettings",
+    "MujocoPolicyTask",
+    "PolicyOracle",
+    "PolicyTaskSpec",
+    "TaskEntry",
+    "mujoco_environments",
+    "mujoco_policy",
     "RNA_TOKENS",
     "DuplexOracle",
     "RNABindingTask",

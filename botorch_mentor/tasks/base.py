@@ -40,6 +40,11 @@ class OfflineTask:
     """``2 x d`` box of a continuous task; None for discrete tasks."""
     source: str = ""
     """Where the data comes from."""
+    trajectory_points: int = 11
+    """Ascent steps whose designs a benchmark record scores (its trajectory)."""
+    trajectory_designs: int | None = None
+    """Designs scored per trajectory step (evenly spaced through the batch); None: all. Tasks
+    with an expensive oracle score fewer; records state the number."""
 
     def __post_init__(self) -> None:
         if self.y.dim() != 2 or self.y.shape[-1] != 1 or self.y.shape[0] != self.x.shape[0]:

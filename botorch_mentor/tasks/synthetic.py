@@ -35,6 +35,17 @@ SYNTHETIC_TASKS: dict[str, SyntheticSpec] = {
 }
 
 
+class FunctionOracle:
+    r"""A BoTorch test function as an oracle: ``n x d`` designs to ``n`` float64 scores
+    (picklable, so tasks travel to worker processes)."""
+
+    def __init__(self, function) -> None:
+        self.function = function
+
+    def __call__(self, designs: torch.Tensor) -> torch.Tensor:
+        return self.function(designs.to(torch.float64))
+
+
 def synthetic_task(name: str, seed: int = 0, n_samples: int | None = None) -> OfflineTask:
     r"""Build the continuous task ``name`` (a key of ``SYNTHETIC_TASKS``)."""
     spec = SYNTHETIC_TASKS[name]
@@ -47,14 +58,11 @@ def synthetic_task(name: str, seed: int = 0, n_samples: int | None = None) -> Of
     y = function(X).unsqueeze(-1)
     visible = y.squeeze(-1) <= torch.quantile(y, spec.visible_quantile)
 
-    def oracle(designs: torch.Tensor) -> torch.Tensor:
-        return function(designs.to(torch.float64))
-
     return OfflineTask(
         name=name,
         x=X[visible],
         y=y[visible],
-        oracle=oracle,
+        oracle=FunctionOracle(function),
         y_min=float(y.min()),
         y_max=float(function.optimal_value),  # already negated by botorch
         bounds=bounds,

@@ -55,7 +55,8 @@ RECORD_KEYS = {"task", "method", "seed", "preset", "score_100th", "score_50th", 
                "raw_50th", "best_visible", "normalized_scores", "batch", "distinct",
                "distinct_hits", "diversity", "novelty", "strength"}
 PREDICTION_KEYS = {"overestimation", "spearman"}
-TRAJECTORY_KEYS = {"trajectory_steps", "trajectory_true", "trajectory_predicted"}
+TRAJECTORY_KEYS = {"trajectory_steps", "trajectory_designs", "trajectory_true",
+                   "trajectory_predicted"}
 
 
 @pytest.mark.parametrize("steps, picks", [
@@ -68,7 +69,7 @@ def test_score_record_against_a_hand_computation(steps, picks):
     designs = torch.rand(10, 3, generator=g).float()  # float32, as proxies produce them
     predictions = torch.randn(10, generator=g).float()
     trajectory = torch.rand(steps, 10, 3, generator=g).float()
-    predicted_trajectory = torch.randn(steps, generator=g).float()
+    predicted_trajectory = torch.randn(steps, 10, generator=g).float()
     output = MethodOutput(designs=designs, design_trajectory=trajectory,
                           predicted_trajectory=predicted_trajectory,
                           diagnostics={"disagreement": 0.25}, predictions=predictions)
@@ -105,7 +106,9 @@ def test_score_record_against_a_hand_computation(steps, picks):
                                [_normalized_np(path[t]).mean() for t in picks], rtol=1e-13)
     np.testing.assert_allclose(
         record["trajectory_predicted"],
-        [(float(predicted_trajectory[t]) - Y_MIN) / (Y_MAX - Y_MIN) for t in picks], rtol=1e-13)
+        [(float(predicted_trajectory[t].double().mean()) - Y_MIN) / (Y_MAX - Y_MIN)
+         for t in picks], rtol=1e-13)
+    assert record["trajectory_designs"] == 10
 
 
 def test_score_record_without_predictions_or_trajectory():

@@ -1,0 +1,532 @@
+r"""Continuous design on MuJoCo: the parameters of a locomotion policy.
+
+A design is the flat parameter vector of a deterministic policy for a gymnasium v5 MuJoCo
+environment (``Hopper-v5``, ``HalfCheetah-v5``, ``Ant-v5``, ...): linear by default
+(observation to action, plus a bias), a small ``tanh`` MLP with ``hidden=(h, ...)``. The
+policy sees the observation scaled by a mean and standard deviation fixed per task and stored
+with it (``MujocoPolicyTask.obs_mean``/``obs_std``), and its action is clipped to the action
+box. The oracle is the mean return over a fixed set of reset seeds (``0 .. rollouts - 1``),
+each episode at most ``episode_steps`` steps: the same design scores the same on every call
+and every worker count (and on every machine with the same mujoco version).
+
+The offline data comes from one run of augmented random search (ARS V2-t: Mania, Guy and
+Recht, "Simple random search of static linear policies is competitive for reinforcement
+learning", NeurIPS 2018), the way design-bench's Hopper controller data came from the
+checkpoints of a policy optimizer (Trabucco et al., ICML 2022):
+
+1. Start from the zero policy and the identity observation scaling. Each iteration draws
+   ``directions`` Gaussian perturbations ``delta_k``, rolls out ``theta +- noise * delta_k``
+   once each from a fresh reset seed (shared by the pair), keeps the ``top`` directions by
+   ``max(r+, r-)`` and steps ``theta += step_size / (top * sigma_R) sum_k (r+_k - r-_k)
+   delta_k``. As in the ARS paper, the update reads the return minus the healthy reward
+   (``reward_survive``), so the search is not trapped by policies that stand still to collect
+   it; the recorded scores keep the environment's own return. Observations met update a
+   running mean and standard deviation that the next iteration's policies use (V2).
+2. Every iteration records its policy ``theta`` and all ``2 x directions`` perturbations
+   around it: data whose quality spans the run, from falling over to running.
+3. The task's scaling is the final running mean and standard deviation; every recorded policy
+   is rewritten exactly for it (the first layer absorbs the change of scaling), optionally
+   subsampled to ``rows``, and scored by the task's oracle.
+4. Visible: the designs at or below the ``visible_quantile`` of the scores; normalization by
+   the min and max over all generated designs (design-bench's convention: 1.0 is the best
+   generated policy).
+
+Generation runs once per setting: the data is cached in the user cache directory
+(``$BOTORCH_MENTOR_CACHE``, else ``$XDG_CACHE_HOME/botorch_mentor``, else
+``~/.cache/botorch_mentor``) under a key of every setting plus the package, gymnasium and
+mujoco versions; a partial or corrupted file is detected (its checksum) and rebuilt.
+
+Requires the extra: ``pip install "botorch-mentor[mujoco]"`` (gymnasium with mujoco).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import warnings
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from botorch_mentor._mujoco_worker import parameter_count, rollouts
+from botorch_mentor.tasks.base import OfflineTask
+from botorch_mentor.workers import shared_pool
+
+GENERATOR_VERSION = 1
+"""Version of the data procedure; part of every cache key."""
+STD_FLOOR = 1e-2
+"""Smallest standard deviation of the observation scaling (constant observations)."""
+PARALLEL_MIN_EPISODES = 4
+"""Batches of at least this many episodes are rolled out in worker processes."""
+TRAJECTORY_POINTS, TRAJECTORY_DESIGNS = 3, 16
+"""A benchmark record of a MuJoCo task scores 16 designs at 3 ascent steps (start, middle,
+end) for its trajectory: 48 episodes instead of 11 x 128."""
+SCORING_CHUNK = 128
+"""Policies scored per progress-bar step when generating data."""
+CACHE_VARIABLE = "BOTORCH_MENTOR_CACHE"
+"""Environment variable naming the cache directory."""
+
+
+def _require_mujoco():
+    try:
+        import gymnasium
+        import mujoco
+        from gymnasium.envs.mujoco import MujocoEnv
+    except ImportError as error:
+        raise ImportError(
+            "MuJoCo tasks need gymnasium with mujoco; install the extra with "
+            'pip install "botorch-mentor[mujoco]".'
+        ) from error
+    return gymnasium, mujoco, MujocoEnv
+
+
+def mujoco_environments() -> list[str]:
+    r"""Names of the registered gymnasium v5 MuJoCo environments."""
+    gymnasium, _, _ = _require_mujoco()
+    return sorted(name for name, spec in gymnasium.registry.items()
+                  if name.endswith("-v5") and "mujoco" in str(spec.entry_point))
+
+
+def cache_directory() -> Path:
+    r"""Where generated task data is kept (see the module docstring)."""
+    if os.environ.get(CACHE_VARIABLE):
+        return Path(os.environ[CACHE_VARIABLE])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "botorch_mentor"
+
+
+@dataclass(frozen=True)
+class ARSSettings:
+    r"""One augmented-random-search run (ARS V2-t) that generates a task's data."""
+
+    iterations: int = 100
+    directions: int = 8
+    """Perturbation directions per iteration (N); ``2 N`` episodes per iteration."""
+    top: int = 4
+    """Directions kept for the update (b <= N)."""
+    step_size: float = 0.02
+    """alpha."""
+    noise: float = 0.03
+    """nu: the perturbations' scale."""
+    rows: int | None = None
+    """Recorded policies kept (a seeded subsample); None keeps all
+    ``iterations x (2 N + 1)``."""
+
+    def check(self) -> None:
+        for name in ("iterations", "directions", "top"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"ARSSettings.{name} must be a positive integer, got {value!r}.")
+        if self.top > self.directions:
+            raise ValueError(f"ARSSettings.top ({self.top}) cannot exceed directions "
+                             f"({self.directions}).")
+        for name in ("step_size", "noise"):
+            value = getattr(self, name)
+            if not (isinstance(value, (int, float)) and np.isfinite(value) and value > 0):
+                raise ValueError(f"ARSSettings.{name} must be a positive number, got {value!r}.")
+        if self.rows is not None and (not isinstance(self.rows, int) or self.rows < 20):
+            raise ValueError(f"ARSSettings.rows must be None or an integer >= 20, got "
+                             f"{self.rows!r}.")
+
+    @property
+    def recorded(self) -> int:
+        return self.iterations * (2 * self.directions + 1)
+
+
+class PolicyOracle:
+    r"""Mean return of policies over the reset seeds ``0 .. rollouts - 1``.
+
+    Calling it with an ``n x d`` float tensor of flat parameters returns an ``n``-dim float64
+    tensor. Batches of ``PARALLEL_MIN_EPISODES`` episodes or more are rolled out by
+    ``workers`` processes (default: every CPU; ``botorch_mentor.workers``), each design whole
+    in one process, so scores do not depend on the worker count.
+    """
+
+    def __init__(self, env_id: str, env_kwargs: dict, layout: Sequence[int],
+                 obs_mean: np.ndarray, obs_std: np.ndarray, episode_steps: int,
+                 rollouts: int, workers: int | None = None) -> None:
+        self.env_id, self.env_kwargs = env_id, dict(env_kwargs)
+        self.layout = tuple(int(v) for v in layout)
+        self.obs_mean = np.asarray(obs_mean, dtype=np.float64)
+        self.obs_std = np.asarray(obs_std, dtype=np.float64)
+        self.episode_steps, self.rollouts = int(episode_steps), int(rollouts)
+        self.workers = workers or os.cpu_count() or 1
+
+    @property
+    def dim(self) -> int:
+        return parameter_count(self.layout)
+
+    @property
+    def reset_seeds(self) -> np.ndarray:
+        return np.arange(self.rollouts)
+
+    def episodes(self, params: np.ndarray, reset_seeds: np.ndarray | None = None,
+                 observation_stats: bool = False) -> dict[str, np.ndarray]:
+        r"""``_mujoco_worker.rollouts`` of ``n x d`` ``params`` (default seeds: the
+        oracle's), split over the workers for large batches."""
+        params = np.ascontiguousarray(params, dtype=np.float64)
+        if reset_seeds is None:
+            reset_seeds = np.broadcast_to(self.reset_seeds, (len(params), self.rollouts))
+        reset_seeds = np.asarray(reset_seeds, dtype=np.int64)
+        arguments = (self.env_id, self.env_kwargs, self.layout, self.obs_mean, self.obs_std)
+        if self.workers == 1 or reset_seeds.size < PARALLEL_MIN_EPISODES:
+            return rollouts(*arguments, params, reset_seeds, self.episode_steps,
+                            observation_stats)
+        chunks = min(len(params), 4 * self.workers)
+        parts = [(*arguments, params[i::chunks], reset_seeds[i::chunks], self.episode_steps,
+                  observation_stats) for i in range(chunks)]
+        results = shared_pool(self.workers).map("botorch_mentor._mujoco_worker:rollouts", parts)
+        merged: dict[str, np.ndarray] = {}
+        for key in ("returns", "survive", "steps"):
+            merged[key] = np.empty(reset_seeds.shape, dtype=results[0][key].dtype)
+            for i, result in enumerate(results):
+                merged[key][i::chunks] = result[key]
+        if observation_stats:
+            for key in ("count", "sum", "sumsq"):
+                merged[key] = sum(result[key] for result in results)
+        return merged
+
+    def __call__(self, designs: Tensor) -> Tensor:
+        if (not isinstance(designs, Tensor) or designs.dim() != 2
+                or designs.shape[-1] != self.dim or not designs.is_floating_point()):
+            shape = tuple(designs.shape) if isinstance(designs, Tensor) else type(designs)
+            raise ValueError(
+                f"designs must be an n x {self.dim} float tensor of policy parameters "
+                f"({self.env_id}, layout {self.layout}), got {shape}.")
+        params = designs.detach().cpu().to(torch.float64).numpy()
+        bad = ~np.isfinite(params).all(axis=1)
+        if bad.any():
+            raise ValueError(
+                f"design {int(np.flatnonzero(bad)[0])} holds NaN or infinite parameters; "
+                f"{int(bad.sum())} of {len(params)} designs cannot be rolled out.")
+        returns = self.episodes(params)["returns"].mean(axis=1)
+        return torch.as_tensor(returns, dtype=torch.float64)
+
+
+@dataclass
+class MujocoPolicyTask(OfflineTask):
+    r"""An ``OfflineTask`` whose designs are policy parameters for ``env_id``."""
+
+    env_id: str = ""
+    env_kwargs: dict = field(default_factory=dict)
+    layout: tuple[int, ...] = ()
+    """``(obs_dim, hidden..., act_dim)``."""
+    obs_mean: np.ndarray | None = field(default=None, repr=False)
+    obs_std: np.ndarray | None = field(default=None, repr=False)
+    episode_steps: int = 1000
+    rollouts: int = 1
+    generation: dict = field(default_factory=dict)
+    """Every setting of the data procedure (``ARSSettings``, seed, versions)."""
+    best_generated: float = float("nan")
+    """Return of the best generated policy (= ``y_max``)."""
+
+
+def _check_env(env: str, env_kwargs: dict) -> tuple[int, int]:
+    gymnasium, _, mujoco_env = _require_mujoco()
+    available = mujoco_environments()
+    if not isinstance(env, str) or env not in gymnasium.registry:
+        raise ValueError(f"unknown environment {env!r}; MuJoCo v5 environments: "
+                         f"{', '.join(available)}.")
+    if env not in available:
+        raise ValueError(f"{env!r} is not a gymnasium v5 MuJoCo environment; choose one of "
+                         f"{', '.join(available)}.")
+    instance = gymnasium.make(env, disable_env_checker=True, **env_kwargs)
+    try:
+        if not isinstance(instance.unwrapped, mujoco_env):
+            raise ValueError(f"{env!r} is not a MuJoCo environment.")
+        observation, action = instance.observation_space, instance.action_space
+        if len(observation.shape) != 1 or len(action.shape) != 1:
+            raise ValueError(f"{env!r} needs flat observation and action boxes.")
+        return int(observation.shape[0]), int(action.shape[0])
+    finally:
+        instance.close()
+
+
+def mujoco_policy(
+    env: str,
+    hidden: Sequence[int] = (),
+    episode_steps: int = 1000,
+    rollouts: int = 1,
+    seed: int = 0,
+    ars: ARSSettings | None = None,
+    visible_quantile: float = 0.5,
+    env_kwargs: dict | None = None,
+    name: str | None = None,
+    workers: int | None = None,
+    progress: bool = True,
+    cache: bool = True,
+) -> MujocoPolicyTask:
+    r"""An offline task whose designs are the parameters of a policy for ``env``.
+
+    The data is generated by augmented random search and cached (module docstring); the
+    first call with new settings takes minutes, later ones load the cache.
+
+    Args:
+        env: A gymnasium v5 MuJoCo environment (``mujoco_environments()``), e.g. ``Hopper-v5``.
+        hidden: Hidden widths of a ``tanh`` MLP policy; ``()`` (default) is linear.
+        episode_steps: Steps per episode (fewer when the environment terminates).
+        rollouts: Reset seeds the oracle averages over (``0 .. rollouts - 1``).
+        seed: Seed of the data procedure.
+        ars: The search's settings (default ``ARSSettings()``).
+        visible_quantile: The visible data: designs at or below this quantile of the scores.
+        env_kwargs: Keyword arguments of ``gymnasium.make`` (e.g.
+            ``{"include_cfrc_ext_in_observation": False}`` for ``Ant-v5``).
+        name: Task name (default: the environment's lower-case name).
+        workers: Processes for rollouts (default: every CPU).
+        progress: Show a progress bar while generating.
+        cache: Read and write the cache (``False``: always generate, keep nothing).
+
+    Returns:
+        A ``MujocoPolicyTask`` with ``d = parameter_count(layout)`` continuous designs.
+    """
+    env_kwargs = dict(env_kwargs or {})
+    obs_dim, act_dim = _check_env(env, env_kwargs)
+    hidden = tuple(hidden)
+    if any(not isinstance(h, int) or isinstance(h, bool) or h < 1 for h in hidden):
+        raise ValueError(f"hidden must hold positive integers, got {hidden!r}.")
+    for label, value, minimum in (("episode_steps", episode_steps, 1), ("rollouts", rollouts, 1)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+            raise ValueError(f"{label} must be an integer >= {minimum}, got {value!r}.")
+    if not 0.0 < visible_quantile <= 1.0:
+        raise ValueError(f"visible_quantile must lie in (0, 1], got {visible_quantile!r}.")
+    ars = ars or ARSSettings()
+    ars.check()
+    layout = (obs_dim, *hidden, act_dim)
+    _, mujoco, _ = _require_mujoco()
+    import gymnasium
+
+    from botorch_mentor import __version__
+
+    generation = {
+        "env": env, "env_kwargs": env_kwargs, "layout": list(layout),
+        "episode_steps": episode_steps, "rollouts": rollouts, "seed": seed, "ars": asdict(ars),
+        "procedure": GENERATOR_VERSION, "botorch_mentor": __version__,
+        "gymnasium": gymnasium.__version__, "mujoco": mujoco.__version__,
+    }
+    key = hashlib.sha256(json.dumps(generation, sort_keys=True).encode()).hexdigest()[:20]
+    path = cache_directory() / f"{env.lower()}-{key}.npz"
+    data = _load_cache(path, key) if cache else None
+    if data is None:
+        data = generate_policy_data(env, env_kwargs, layout, episode_steps, rollouts, seed, ars,
+                                    workers, progress)
+        if cache:
+            _save_cache(path, key, data)
+    scores = data["scores"]
+    visible = scores <= np.quantile(scores, visible_quantile)
+    oracle = PolicyOracle(env, env_kwargs, layout, data["obs_mean"], data["obs_std"],
+                          episode_steps, rollouts, workers)
+    kind = "linear" if not hidden else f"MLP {'-'.join(map(str, layout))}"
+    return MujocoPolicyTask(
+        name=name or env.split("-")[0].lower(),
+        x=torch.as_tensor(data["params"][visible], dtype=torch.float64),
+        y=torch.as_tensor(scores[visible], dtype=torch.float64).unsqueeze(-1),
+        oracle=oracle,
+        y_min=float(scores.min()),
+        y_max=float(scores.max()),
+        source=(f"{env} {kind} policy, {episode_steps} steps x {rollouts} reset seed(s); "
+                f"{len(scores)} policies of an ARS run (seed {seed}), visible below the "
+                f"{visible_quantile:.0%} quantile"),
+        env_id=env, env_kwargs=env_kwargs, layout=layout,
+        obs_mean=data["obs_mean"], obs_std=data["obs_std"],
+        episode_steps=episode_steps, rollouts=rollouts, generation=generation,
+        best_generated=float(scores.max()),
+        trajectory_points=TRAJECTORY_POINTS, trajectory_designs=TRAJECTORY_DESIGNS,
+    )
+
+
+def generate_policy_data(
+    env: str, env_kwargs: dict, layout: tuple[int, ...], episode_steps: int, rollouts: int,
+    seed: int, ars: ARSSettings, workers: int | None = None, progress: bool = True,
+) -> dict[str, np.ndarray]:
+    r"""Run the data procedure (module docstring) and return its arrays.
+
+    Returns:
+        ``params`` (``rows x d``, for the final scaling), ``scores`` (``rows``: the oracle's
+        mean returns), ``obs_mean``/``obs_std`` (``obs_dim``: the task's scaling),
+        ``iteration`` (``rows``: the ARS iteration that recorded each policy) and
+        ``perturbed`` (``rows``: 0 for the iteration's policy, 1 for a perturbation).
+    """
+    rng = np.random.default_rng(seed)
+    obs_dim, d = layout[0], parameter_count(layout)
+    count, total, squares = 0, np.zeros(obs_dim), np.zeros(obs_dim)
+    mean, std = np.zeros(obs_dim), np.ones(obs_dim)
+    theta = np.zeros(d)
+    recorded, scalings, iterations, perturbed = [], [], [], []
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=ars.iterations, desc=f"{env} data (ARS)")
+    n = ars.directions
+    for iteration in range(ars.iterations):
+        deltas = rng.standard_normal((n, d))
+        pair_seeds = rng.integers(0, 2**31 - 1, size=n)
+        candidates = np.concatenate([theta + ars.noise * deltas, theta - ars.noise * deltas])
+        oracle = PolicyOracle(env, env_kwargs, layout, mean, std, episode_steps, 1, workers)
+        out = oracle.episodes(candidates, np.concatenate([pair_seeds, pair_seeds])[:, None],
+                              observation_stats=True)
+        signal = (out["returns"] - out["survive"])[:, 0]  # ARS ignores the healthy reward
+        plus, minus = signal[:n], signal[n:]
+        keep = np.argsort(-np.maximum(plus, minus), kind="stable")[:ars.top]
+        sigma = np.concatenate([plus[keep], minus[keep]]).std()
+        recorded += [theta.copy(), *candidates]
+        scalings += [(mean, std)] * (2 * n + 1)
+        iterations += [iteration] * (2 * n + 1)
+        perturbed += [0] + [1] * (2 * n)
+        if sigma > 1e-8:
+            theta = theta + ars.step_size / (ars.top * sigma) * (
+                (plus[keep] - minus[keep]) @ deltas[keep])
+        count, total, squares = (count + int(out["count"]), total + out["sum"],
+                                 squares + out["sumsq"])
+        mean = total / count
+        std = np.sqrt(np.maximum(squares / count - mean**2, STD_FLOOR**2))
+        if bar is not None:
+            bar.update(1)
+            bar.set_postfix_str(f"best return {out['returns'].max():.0f}")
+    params = np.stack([_rescale(p, m, s, mean, std, layout)
+                       for p, (m, s) in zip(recorded, scalings)])
+    iterations, perturbed = np.asarray(iterations), np.asarray(perturbed)
+    if ars.rows is not None and ars.rows < len(params):
+        kept = np.sort(rng.choice(len(params), size=ars.rows, replace=False))
+        params, iterations, perturbed = params[kept], iterations[kept], perturbed[kept]
+    oracle = PolicyOracle(env, env_kwargs, layout, mean, std, episode_steps, rollouts, workers)
+    chunks = range(0, len(params), SCORING_CHUNK)
+    if bar is not None:
+        bar.reset(total=ars.iterations + len(chunks))
+        bar.update(ars.iterations)
+        bar.set_description(f"{env} data (scoring {len(params)} policies)")
+    scores = []
+    for start in chunks:
+        scores.append(oracle.episodes(params[start:start + SCORING_CHUNK])["returns"].mean(1))
+        if bar is not None:
+            bar.update(1)
+    scores = np.concatenate(scores)
+    if bar is not None:
+        bar.close()
+    return {"params": params, "scores": scores, "obs_mean": mean, "obs_std": std,
+            "iteration": iterations, "perturbed": perturbed}
+
+
+def _rescale(params: np.ndarray, old_mean: np.ndarray, old_std: np.ndarray,
+             new_mean: np.ndarray, new_std: np.ndarray, layout: Sequence[int]) -> np.ndarray:
+    r"""The same policy for another observation scaling: the first layer ``W z_old + b``,
+    ``z_old = (o - old_mean) / old_std``, rewritten as ``W' z_new + b'``."""
+    out_dim, obs_dim = layout[1], layout[0]
+    params = params.copy()
+    weight = params[:out_dim * obs_dim].reshape(out_dim, obs_dim)
+    bias = params[out_dim * obs_dim:out_dim * obs_dim + out_dim]
+    new_bias = bias + weight @ ((new_mean - old_mean) / old_std)
+    params[:out_dim * obs_dim] = (weight * (new_std / old_std)).reshape(-1)
+    params[out_dim * obs_dim:out_dim * obs_dim + out_dim] = new_bias
+    return params
+
+
+_ARRAYS = ("params", "scores", "obs_mean", "obs_std", "iteration", "perturbed")
+
+
+def _digest(data: dict[str, np.ndarray]) -> str:
+    hasher = hashlib.sha256()
+    for name in _ARRAYS:
+        array = np.ascontiguousarray(data[name])
+        hasher.update(f"{name}{array.dtype}{array.shape}".encode())
+        hasher.update(array.tobytes())
+    return hasher.hexdigest()
+
+
+def _save_cache(path: Path, key: str, data: dict[str, np.ndarray]) -> None:
+    r"""Write atomically: a temporary file in the same folder, then a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".npz.partial")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            np.savez(stream, key=np.asarray(key), digest=np.asarray(_digest(data)),
+                     **{name: data[name] for name in _ARRAYS})
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _load_cache(path: Path, key: str) -> dict[str, np.ndarray] | None:
+    r"""The cached arrays, or None when the file is missing, partial, corrupted or another
+    key's (then it is rebuilt)."""
+    if not path.exists():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            data = {name: stored[name] for name in _ARRAYS}
+            valid = str(stored["key"]) == key and str(stored["digest"]) == _digest(data)
+    except Exception:  # a truncated or overwritten file: any reading error means rebuild
+        valid = False
+    if not valid:
+        warnings.warn(f"the cached task data {path} is incomplete or corrupted; rebuilding it.",
+                      stacklevel=3)
+        return None
+    return data
+
+
+@dataclass(frozen=True)
+class PolicyTaskSpec:
+    r"""The definition of a registered MuJoCo task (fixed before any method ran on it)."""
+
+    env: str
+    obs_dim: int
+    act_dim: int
+    ars: ARSSettings
+    env_kwargs: tuple[tuple[str, object], ...] = ()
+    hidden: tuple[int, ...] = ()
+    episode_steps: int = 1000
+    rollouts: int = 1
+    seed: int = 0
+
+    @property
+    def dim(self) -> int:
+        return parameter_count((self.obs_dim, *self.hidden, self.act_dim))
+
+    def describe(self) -> str:
+        rows = self.ars.rows or self.ars.recorded
+        policy = "linear" if not self.hidden else "MLP"
+        return (f"gymnasium {self.env}, {policy} policy, {self.episode_steps}-step return; "
+                f"{rows} policies of an ARS run, generated on first use and cached")
+
+    def build(self, name: str, progress: bool = True) -> MujocoPolicyTask:
+        task = mujoco_policy(self.env, hidden=self.hidden, episode_steps=self.episode_steps,
+                             rollouts=self.rollouts, seed=self.seed, ars=self.ars,
+                             env_kwargs=dict(self.env_kwargs), name=name, progress=progress)
+        if task.length != self.dim:
+            raise RuntimeError(f"{self.env} policies have {task.length} parameters here, "
+                               f"{self.dim} in the task's definition; check the gymnasium "
+                               "version.")
+        return task
+
+
+MUJOCO_TASKS: dict[str, PolicyTaskSpec] = {
+    "hopper": PolicyTaskSpec(
+        "Hopper-v5", 11, 3,
+        ARSSettings(iterations=150, directions=8, top=4, step_size=0.02, noise=0.03)),
+    "halfcheetah": PolicyTaskSpec(
+        "HalfCheetah-v5", 17, 6,
+        ARSSettings(iterations=100, directions=16, top=4, step_size=0.02, noise=0.03)),
+    "ant": PolicyTaskSpec(
+        "Ant-v5", 27, 8,
+        ARSSettings(iterations=50, directions=16, top=8, step_size=0.015, noise=0.025,
+                    rows=1200),
+        env_kwargs=(("include_cfrc_ext_in_observation", False),)),
+}
+"""Registered MuJoCo tasks: name -> definition."""
+
+
+@lru_cache(maxsize=len(MUJOCO_TASKS))
+def registered_mujoco_task(name: str) -> MujocoPolicyTask:
+    r"""The registered task ``name`` (``hopper``, ``halfcheetah``, ``ant``), built once per
+    process (and generated once per machine: the cache)."""
+    return MUJOCO_TASKS[name].build(name)
