@@ -111,6 +111,11 @@ class MentoringConfig:
     """``"bfloat16"`` runs the outer-loss pass over the static data (nearly all of a
     mentoring step's arithmetic) in bfloat16, accumulating its gradient in the model's dtype;
     votes, pair differences and the ascent stay in the model's dtype. ``"full"``: no cast."""
+    outer_refresh: int = 1
+    """R: during the design ascent, the outer-loss gradient over the static data (nearly all
+    of a mentoring step's arithmetic) is computed every R mentoring steps and reused in
+    between; the soft-label hypergradient is still taken at the current proxies and pairs.
+    1 (the paper): exact, every step (documentation: results/outer-refresh)."""
 
     # --- fit-time mentoring (for acquisition functions) ----------------------------------
     fit_mentoring_rounds: int = 20
@@ -185,6 +190,7 @@ class MentoringConfig:
         _check_int(self, "seed", minimum=0)
         if self.outer_batch_size is not None:
             _check_int(self, "outer_batch_size", minimum=1)
+        _check_int(self, "outer_refresh", minimum=1, hint="1 recomputes it every step")
         if self.strength not in ("raw", "scale_free"):
             raise ValueError(f"strength must be 'raw' or 'scale_free', got {self.strength!r}.")
         for name in ("pretrain_lr", "inner_lr", "soft_label_lr", "ascent_lr", "max_memory_gb",

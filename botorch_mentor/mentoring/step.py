@@ -147,6 +147,21 @@ def outer_loss_gradient(
     return tuple(total)
 
 
+@dataclass
+class OuterGradientCache:
+    r"""The outer-loss gradient ``grad_theta' L_out`` kept between refreshes: computed at a
+    mentoring step when ``due``, reused by the next ``every - 1`` steps (``outer_refresh``)."""
+
+    every: int
+    gradient: Params | None = None
+    age: int = 0
+    """Mentoring steps since it was computed."""
+
+    @property
+    def due(self) -> bool:
+        return self.gradient is None or self.age >= self.every
+
+
 KERNEL_FLOOR = 0.1
 """A network's kappa counts as at least this fraction of the median kappa of the step's
 networks: a network whose pair differences are nearly flat (dead ReLUs, a plateau) would
@@ -168,6 +183,7 @@ def mentoring_step(
     data_X: Tensor,
     data_y: Tensor,
     config: MentoringConfig,
+    outer_cache: OuterGradientCache | None = None,
 ) -> tuple[Params, MentoringStats]:
     r"""Vote, soft-label and mentor every proxy of every group once.
 
@@ -180,6 +196,8 @@ def mentoring_step(
         data_y: An ``N``-dim tensor of its scores (z-scored).
         config: Supplies ``inner_lr``, ``soft_label_lr``, ``voting``, ``soft_labels``,
             ``activation`` and ``max_memory_gb``.
+        outer_cache: Reuse the outer-loss gradient it holds unless it is ``due`` (then
+            compute it on ``data_X``, ``data_y`` and keep it there); None: compute it.
 
     Returns:
         The mentored ``Params`` (new tensors; the inputs are untouched) and the step's
@@ -211,19 +229,27 @@ def mentoring_step(
     if config.soft_labels:
         coef = pairwise_loss_coefficients(diffs_value, hard, mask)
         inner = torch.autograd.grad(diffs, leaves, grad_outputs=coef, retain_graph=True)
-        theta_prime = tuple(p.detach() - alpha * g for p, g in zip(params, inner))
-        block, chunk = outer_plan(
-            n_groups * M, data_X.shape[0], config.hidden_sizes, data_X.dtype,
-            config.max_memory_gb, data_X.device,
-        )
-        compute = torch.bfloat16 if config.outer_precision == "bfloat16" else None
-        outer = outer_loss_gradient(theta_prime, data_X, data_y, act, chunk, block, compute)
+        if outer_cache is None or outer_cache.due:
+            theta_prime = tuple(p.detach() - alpha * g for p, g in zip(params, inner))
+            block, chunk = outer_plan(
+                n_groups * M, data_X.shape[0], config.hidden_sizes, data_X.dtype,
+                config.max_memory_gb, data_X.device,
+            )
+            compute = torch.bfloat16 if config.outer_precision == "bfloat16" else None
+            outer = outer_loss_gradient(theta_prime, data_X, data_y, act, chunk, block, compute)
+            del theta_prime
+            if outer_cache is not None:
+                outer_cache.gradient, outer_cache.age = outer, 0
+        else:
+            outer = outer_cache.gradient
+        if outer_cache is not None:
+            outer_cache.age += 1
         _, jvp_f = torch.func.jvp(
             lambda *q: mlp_forward(q, members_X, act),
             tuple(p.detach() for p in params),
             outer,
         )
-        del inner, theta_prime, outer  # each as large as the weights of all E networks
+        del inner, outer  # each as large as the weights of all E networks
         hypergradient = soft_label_hypergradient(
             jvp_f[:, a] - jvp_f[:, b], mask, alpha[:, 0] if isinstance(alpha, Tensor) else alpha
         )

@@ -20,7 +20,7 @@ from torch import Tensor
 from botorch_mentor.config import MentoringConfig
 from botorch_mentor.mentoring.neighbourhood import sample_neighbourhood
 from botorch_mentor.mentoring.pairwise import grouped_pair_indices, pair_indices
-from botorch_mentor.mentoring.step import MentoringStats, mentoring_step
+from botorch_mentor.mentoring.step import MentoringStats, OuterGradientCache, mentoring_step
 from botorch_mentor.models.ensemble import MentoringEnsemble
 from botorch_mentor.nn.batched_mlp import Params, expand_members, mlp_forward
 from botorch_mentor.optim.design_space import DesignSpace
@@ -174,6 +174,7 @@ def optimize_designs(
     else:
         pairs = grouped_pair_indices(n_candidates, config.n_neighbours, device=Z.device)
 
+    outer_cache = OuterGradientCache(config.outer_refresh) if config.outer_refresh > 1 else None
     space = design_space or DesignSpace()
     spread = model.spread_scale if model.config.calibrate_variance else None
     trajectory, designs, disagreement, label_shift = [], [Z.detach().clone()], [], []
@@ -200,7 +201,7 @@ def optimize_designs(
                     data_X, data_y, config.outer_batch_size, batch_generator
                 )
                 params, stats = mentoring_step(
-                    params, points, pairs, M, outer_X, outer_y, config
+                    params, points, pairs, M, outer_X, outer_y, config, outer_cache
                 )
                 shifts.append(stats.label_shift)
                 outvoted.append(stats.disagreement)

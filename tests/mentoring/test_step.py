@@ -104,3 +104,56 @@ def test_bfloat16_outer_pass_changes_the_step_only_by_its_rounding():
     step = sum(float((f - p).norm()) for f, p in zip(full, params))
     rounding = sum(float((f - q).norm()) for f, q in zip(full, low))
     assert 1e-6 * step < rounding < 0.05 * step
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_cached_outer_gradient_is_computed_every_r_steps_and_reused_exactly(dtype, monkeypatch):
+    """With an ``OuterGradientCache(3)``, seven mentoring steps run the outer pass at steps
+    1, 4 and 7; a step in between equals the exact step whose outer gradient is the cached
+    one (the hypergradient is still taken at the current proxies and points)."""
+    from botorch_mentor.mentoring import step as step_module
+    from botorch_mentor.mentoring.step import OuterGradientCache
+
+    config = MentoringConfig.fast(hidden_sizes=(12, 12), n_neighbours=6, inner_lr=0.05,
+                                  soft_label_lr=50.0)
+    _, params, points, data_X, data_y = _problem(dtype)
+    pairs = pair_indices(6)
+    real = step_module.outer_loss_gradient
+    calls = []
+
+    def counted(*args, **kwargs):
+        calls.append(len(calls))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(step_module, "outer_loss_gradient", counted)
+    cache = OuterGradientCache(3)
+    computed_at = []
+    g = torch.Generator().manual_seed(5)
+    for number in range(1, 8):
+        before = len(calls)
+        points_now = points + 0.1 * torch.randn(points.shape, generator=g, dtype=dtype)
+        kept = cache.gradient
+        cached, _ = mentoring_step(params, points_now, pairs, 3, data_X, data_y, config, cache)
+        if len(calls) > before:
+            computed_at.append(number)
+        else:  # reused: the same as an exact step that is handed that gradient
+            with monkeypatch.context() as patch:
+                patch.setattr(step_module, "outer_loss_gradient",
+                              lambda *a, kept=kept, **k: kept)
+                reference, _ = mentoring_step(params, points_now, pairs, 3, data_X, data_y,
+                                              config)
+            for c, r in zip(cached, reference):
+                torch.testing.assert_close(c, r, rtol=0, atol=0)
+        params = cached
+    assert computed_at == [1, 4, 7]
+    # and a due cache gives the exact step
+    fresh = OuterGradientCache(3)
+    exact, _ = mentoring_step(params, points, pairs, 3, data_X, data_y, config)
+    first, _ = mentoring_step(params, points, pairs, 3, data_X, data_y, config, fresh)
+    for e, f in zip(exact, first):
+        torch.testing.assert_close(e, f, rtol=0, atol=0)
+
+
+def test_outer_refresh_must_be_a_positive_integer():
+    with pytest.raises(ValueError, match="outer_refresh must be an integer >= 1"):
+        MentoringConfig.fast(outer_refresh=0)

@@ -296,3 +296,26 @@ def test_bounds_take_the_designs_precision():
     result = optimize_designs(model, start, bounds=bounds, steps=3)
     assert result.designs.dtype == torch.float32
     assert bool((result.designs.abs() <= 0.5).all())
+
+
+def test_outer_refresh_runs_the_outer_pass_every_r_steps(fitted_model, monkeypatch):
+    """``outer_refresh=3`` over 7 steps: the outer pass at steps 1, 4 and 7 only, and the
+    designs differ from the exact ascent's (the reused gradient is used)."""
+    from botorch_mentor.mentoring import step as step_module
+
+    real, calls = step_module.outer_loss_gradient, []
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(step_module, "outer_loss_gradient", counted)
+    config = fitted_model.config.replace(soft_label_lr=50.0)
+    start = _start(fitted_model)
+    exact = optimize_designs(fitted_model, start, steps=7, config=config)
+    assert len(calls) == 7
+    calls.clear()
+    cheap = optimize_designs(fitted_model, start, steps=7,
+                             config=config.replace(outer_refresh=3))
+    assert len(calls) == 3
+    assert not torch.equal(cheap.designs, exact.designs)
