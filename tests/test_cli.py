@@ -272,9 +272,9 @@ def test_the_estimate_counts_outer_loss_passes_only():
 
     from botorch_mentor.cli import _estimate_line
 
-    def flops(methods):
+    def flops(methods, settings=None):
         args = argparse.Namespace(preset="paper", device="cpu", task="tfbind8", n_proxies=None,
-                                  settings=None, methods=methods, seeds=[8])
+                                  settings=settings, methods=methods, seeds=[8])
         return float(_estimate_line(args).split("about ")[1].split(" FLOP")[0])
 
     weights = (24 * 2048 + 2048) + (2048 * 2048 + 2048) + (2048 + 1)
@@ -284,6 +284,9 @@ def test_the_estimate_counts_outer_loss_passes_only():
                             (["tri-mentoring-shared"], 0), (["tri-mentoring-3-steps"], 3),
                             (["tri-mentoring", "tri-mentoring-no-voting"], 2)):
         assert flops(methods) == pytest.approx(pretraining + passes * ascent, rel=0.01)
+    # the outer gradient refreshed every 10 steps: one pass in 10
+    assert flops(["tri-mentoring"], [("outer_refresh", 10)]) == pytest.approx(
+        pretraining + ascent / 10, rel=0.01)
 
 
 def test_explicit_seeds(monkeypatch, capsys):

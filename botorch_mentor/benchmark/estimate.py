@@ -25,13 +25,13 @@ def estimate_flops(
     A forward and backward pass costs about 6 FLOPs per weight and row. Pretraining passes
     over the training rows once per epoch for every proxy; each mentored ascent step passes
     the outer loss's rows through every proxy of every candidate (at most; only outvoted
-    proxies need it, so this is an upper bound).
+    proxies need it, so this is an upper bound); with ``outer_refresh = R`` one step in R.
     """
     weights = proxy_parameters(n_features, config.hidden_sizes)
     pretrain = 6.0 * weights * n_rows * config.pretrain_epochs * config.n_proxies
     outer_rows = min(n_rows, config.outer_batch_size or n_rows)
     per_step = 6.0 * weights * outer_rows * config.n_proxies * config.n_candidates
-    return pretrain + outer_passes * per_step * config.ascent_steps
+    return pretrain + outer_passes * per_step * config.ascent_steps / config.outer_refresh
 
 
 def describe_estimate(flops: float, flops_per_second: float = CPU_FLOPS) -> str:

@@ -397,16 +397,15 @@ def generate_policy_data(
         kept = np.sort(rng.choice(len(params), size=ars.rows, replace=False))
         params, iterations, perturbed = params[kept], iterations[kept], perturbed[kept]
     oracle = PolicyOracle(env, env_kwargs, layout, mean, std, episode_steps, rollouts, workers)
-    chunks = range(0, len(params), SCORING_CHUNK)
     if bar is not None:
-        bar.reset(total=ars.iterations + len(chunks))
-        bar.update(ars.iterations)
-        bar.set_description(f"{env} data (scoring {len(params)} policies)")
+        bar.close()
+        bar = tqdm(total=len(params), desc=f"{env} data (scoring)", unit="policy")
     scores = []
-    for start in chunks:
-        scores.append(oracle.episodes(params[start:start + SCORING_CHUNK])["returns"].mean(1))
+    for start in range(0, len(params), SCORING_CHUNK):
+        chunk = params[start:start + SCORING_CHUNK]
+        scores.append(oracle.episodes(chunk)["returns"].mean(1))
         if bar is not None:
-            bar.update(1)
+            bar.update(len(chunk))
     scores = np.concatenate(scores)
     if bar is not None:
         bar.close()
