@@ -226,6 +226,20 @@ class MujocoPolicyTask(OfflineTask):
     """Every setting of the data procedure (``ARSSettings``, seed, versions)."""
     best_generated: float = float("nan")
     """Return of the best generated policy (= ``y_max``)."""
+    cache_file: str = ""
+    """The cached data behind the task ("" when built with ``cache=False``)."""
+
+    def generated_data(self) -> dict[str, np.ndarray]:
+        r"""Every generated policy, hidden ones included (for analysis, never for a method):
+        ``generate_policy_data``'s arrays, read back from the cache."""
+        if not self.cache_file:
+            raise ValueError(f"task {self.name!r} was built with cache=False; its hidden data "
+                             "was not kept.")
+        path = Path(self.cache_file)
+        data = _load_cache(path, path.stem.split("-", 1)[1])
+        if data is None:
+            raise FileNotFoundError(f"the cached data {path} is gone; build the task again.")
+        return data
 
 
 def _check_env(env: str, env_kwargs: dict) -> tuple[int, int]:
@@ -338,6 +352,7 @@ def mujoco_policy(
         episode_steps=episode_steps, rollouts=rollouts, generation=generation,
         best_generated=float(scores.max()),
         trajectory_points=TRAJECTORY_POINTS, trajectory_designs=TRAJECTORY_DESIGNS,
+        cache_file=str(path) if cache else "",
     )
 
 

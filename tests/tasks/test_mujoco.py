@@ -255,3 +255,13 @@ def test_pooled_rollouts_from_a_script_without_main_guard_and_from_stdin(tmp_pat
     assert result.returncode == 0, result.stderr
     line = [x for x in result.stdout.splitlines() if x.startswith("scores")][0]
     assert len(eval(line.removeprefix("scores "))) == 4
+
+
+def test_generated_data_reads_back_every_policy():
+    task = _tiny_task()
+    data = task.generated_data()
+    assert data["params"].shape == (TINY_ARS.recorded, 36)
+    assert float(data["scores"].max()) == task.y_max
+    uncached = _tiny_task(cache=False)
+    with pytest.raises(ValueError, match="cache=False"):
+        uncached.generated_data()
