@@ -70,6 +70,7 @@ def test_python_block_runs(where, code, smoke_presets, tmp_path, monkeypatch):
     if first.startswith("# needs:"):
         pytest.skip(f"{where}: {first}")
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BOTORCH_MENTOR_CACHE", str(tmp_path / "cache"))  # task data
     exec(compile(code, where, "exec"), {"__name__": "__docs__"})
 
 

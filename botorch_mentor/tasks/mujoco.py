@@ -118,6 +118,11 @@ class ARSSettings:
     rows: int | None = None
     """Recorded policies kept (a seeded subsample); None keeps all
     ``iterations x (2 N + 1)``."""
+    drop_healthy_reward: bool = True
+    """The search's update reads the return minus the healthy reward (``reward_survive``), as
+    in the ARS paper, so that it does not settle on policies that stand still to collect it
+    (Hopper's trap). False keeps it: for a statically stable robot (Ant) standing is no trap,
+    and without it the search first learns to fall forward."""
 
     def check(self) -> None:
         for name in ("iterations", "directions", "top"):
@@ -131,6 +136,8 @@ class ARSSettings:
             value = getattr(self, name)
             if not (isinstance(value, (int, float)) and np.isfinite(value) and value > 0):
                 raise ValueError(f"ARSSettings.{name} must be a positive number, got {value!r}.")
+        if not isinstance(self.drop_healthy_reward, bool):
+            raise ValueError("ARSSettings.drop_healthy_reward must be True or False.")
         if self.rows is not None and (not isinstance(self.rows, int) or self.rows < 20):
             raise ValueError(f"ARSSettings.rows must be None or an integer >= 20, got "
                              f"{self.rows!r}.")
@@ -236,7 +243,7 @@ class MujocoPolicyTask(OfflineTask):
             raise ValueError(f"task {self.name!r} was built with cache=False; its hidden data "
                              "was not kept.")
         path = Path(self.cache_file)
-        data = _load_cache(path, path.stem.split("-", 1)[1])
+        data = _load_cache(path, path.stem.rsplit("-", 1)[1])
         if data is None:
             raise FileNotFoundError(f"the cached data {path} is gone; build the task again.")
         return data
@@ -313,19 +320,8 @@ def mujoco_policy(
     ars = ars or ARSSettings()
     ars.check()
     layout = (obs_dim, *hidden, act_dim)
-    _, mujoco, _ = _require_mujoco()
-    import gymnasium
-
-    from botorch_mentor import __version__
-
-    generation = {
-        "env": env, "env_kwargs": env_kwargs, "layout": list(layout),
-        "episode_steps": episode_steps, "rollouts": rollouts, "seed": seed, "ars": asdict(ars),
-        "procedure": GENERATOR_VERSION, "botorch_mentor": __version__,
-        "gymnasium": gymnasium.__version__, "mujoco": mujoco.__version__,
-    }
-    key = hashlib.sha256(json.dumps(generation, sort_keys=True).encode()).hexdigest()[:20]
-    path = cache_directory() / f"{env.lower()}-{key}.npz"
+    generation, key, path = _cache_entry(env, env_kwargs, layout, episode_steps, rollouts, seed,
+                                         ars)
     data = _load_cache(path, key) if cache else None
     if data is None:
         data = generate_policy_data(env, env_kwargs, layout, episode_steps, rollouts, seed, ars,
@@ -354,6 +350,23 @@ def mujoco_policy(
         trajectory_points=TRAJECTORY_POINTS, trajectory_designs=TRAJECTORY_DESIGNS,
         cache_file=str(path) if cache else "",
     )
+
+
+def _cache_entry(env: str, env_kwargs: dict, layout: tuple[int, ...], episode_steps: int,
+                 rollouts: int, seed: int, ars: ARSSettings) -> tuple[dict, str, Path]:
+    r"""Every setting of a task's data (with the versions that produce it), its cache key and
+    its cache file."""
+    gymnasium, mujoco, _ = _require_mujoco()
+    from botorch_mentor import __version__
+
+    generation = {
+        "env": env, "env_kwargs": env_kwargs, "layout": list(layout),
+        "episode_steps": episode_steps, "rollouts": rollouts, "seed": seed, "ars": asdict(ars),
+        "procedure": GENERATOR_VERSION, "botorch_mentor": __version__,
+        "gymnasium": gymnasium.__version__, "mujoco": mujoco.__version__,
+    }
+    key = hashlib.sha256(json.dumps(generation, sort_keys=True).encode()).hexdigest()[:20]
+    return generation, key, cache_directory() / f"{env.lower()}-{key}.npz"
 
 
 def generate_policy_data(
@@ -387,7 +400,9 @@ def generate_policy_data(
         oracle = PolicyOracle(env, env_kwargs, layout, mean, std, episode_steps, 1, workers)
         out = oracle.episodes(candidates, np.concatenate([pair_seeds, pair_seeds])[:, None],
                               observation_stats=True)
-        signal = (out["returns"] - out["survive"])[:, 0]  # ARS ignores the healthy reward
+        signal = out["returns"][:, 0]
+        if ars.drop_healthy_reward:
+            signal = signal - out["survive"][:, 0]
         plus, minus = signal[:n], signal[n:]
         keep = np.argsort(-np.maximum(plus, minus), kind="stable")[:ars.top]
         sigma = np.concatenate([plus[keep], minus[keep]]).std()
@@ -532,9 +547,9 @@ MUJOCO_TASKS: dict[str, PolicyTaskSpec] = {
         ARSSettings(iterations=100, directions=16, top=4, step_size=0.02, noise=0.03)),
     "ant": PolicyTaskSpec(
         "Ant-v5", 27, 8,
-        ARSSettings(iterations=50, directions=16, top=8, step_size=0.015, noise=0.025,
-                    rows=1200),
-        env_kwargs=(("include_cfrc_ext_in_observation", False),)),
+        ARSSettings(iterations=70, directions=16, top=8, step_size=0.015, noise=0.025,
+                    rows=1200, drop_healthy_reward=False),
+        env_kwargs=(("include_cfrc_ext_in_observation", False),), episode_steps=500),
 }
 """Registered MuJoCo tasks: name -> definition."""
 
