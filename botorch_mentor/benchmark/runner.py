@@ -18,7 +18,7 @@ import math
 import os
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import torch
@@ -236,7 +236,8 @@ def _run_in_workers(task, pending, settings, keep, workers) -> list[tuple[str, s
     pool = WorkerPool(workers)
     failures, arrived = [], set()
     try:
-        arguments = [(task, todo, seed, settings) for seed, todo in pending]
+        quiet = replace(settings, progress=False)  # one bar, this process's, not one per run
+        arguments = [(task, todo, seed, quiet) for seed, todo in pending]
         for index, item in pool.stream("botorch_mentor.benchmark.runner:run_seed", arguments):
             if isinstance(item, RequestFailed):  # the seed's methods with no record yet
                 seed, todo = pending[index]

@@ -149,8 +149,13 @@ def outer_loss_gradient(
 
 @dataclass
 class OuterGradientCache:
-    r"""The outer-loss gradient ``grad_theta' L_out`` kept between refreshes: computed at a
-    mentoring step when ``due``, reused by the next ``every - 1`` steps (``outer_refresh``)."""
+    r"""What a cheaper mentoring step (``outer_refresh = every``) keeps between refreshes:
+    the outer-loss gradient ``grad_theta' L_out``, computed (with the inner step it needs)
+    when ``due`` and reused by the next ``every - 1`` steps. Everything else of a step (votes,
+    pairs, the kernel scale of the scale-free step, the directional derivative of the pair
+    differences along the outer gradient, the update) is computed at the current proxies and
+    points. Caching the kernel scale as well was tried and dropped: over a TFBind8 ascent it
+    changed the size of a step by about 100 % between refreshes."""
 
     every: int
     gradient: Params | None = None
@@ -220,6 +225,7 @@ def mentoring_step(
     hard = hard.to(f.dtype)
     diffs_value = diffs.detach()
 
+    refresh = outer_cache is None or outer_cache.due
     if config.strength == "scale_free":  # alpha_e = function_step / kappa_e, per network
         kappa = scale_free_kernel(tangent_kernel_scale(params, points, pairs, M, act))
         alpha = (config.function_step / kappa).view(-1, 1, 1)  # over every weight and bias
@@ -227,10 +233,11 @@ def mentoring_step(
     # Step 5: one differentiable inner step, the outer loss on the data, one soft-label step.
     targets = hard
     if config.soft_labels:
-        coef = pairwise_loss_coefficients(diffs_value, hard, mask)
-        inner = torch.autograd.grad(diffs, leaves, grad_outputs=coef, retain_graph=True)
-        if outer_cache is None or outer_cache.due:
+        if refresh:
+            coef = pairwise_loss_coefficients(diffs_value, hard, mask)
+            inner = torch.autograd.grad(diffs, leaves, grad_outputs=coef, retain_graph=True)
             theta_prime = tuple(p.detach() - alpha * g for p, g in zip(params, inner))
+            del inner
             block, chunk = outer_plan(
                 n_groups * M, data_X.shape[0], config.hidden_sizes, data_X.dtype,
                 config.max_memory_gb, data_X.device,
@@ -238,18 +245,16 @@ def mentoring_step(
             compute = torch.bfloat16 if config.outer_precision == "bfloat16" else None
             outer = outer_loss_gradient(theta_prime, data_X, data_y, act, chunk, block, compute)
             del theta_prime
-            if outer_cache is not None:
-                outer_cache.gradient, outer_cache.age = outer, 0
         else:
             outer = outer_cache.gradient
-        if outer_cache is not None:
-            outer_cache.age += 1
         _, jvp_f = torch.func.jvp(
             lambda *q: mlp_forward(q, members_X, act),
             tuple(p.detach() for p in params),
             outer,
         )
-        del inner, outer  # each as large as the weights of all E networks
+        if outer_cache is not None and refresh:
+            outer_cache.gradient = outer
+        del outer  # as large as the weights of all E networks
         hypergradient = soft_label_hypergradient(
             jvp_f[:, a] - jvp_f[:, b], mask, alpha[:, 0] if isinstance(alpha, Tensor) else alpha
         )
@@ -259,6 +264,9 @@ def mentoring_step(
     coef = pairwise_loss_coefficients(diffs_value, targets, mask)
     grads = torch.autograd.grad(diffs, leaves, grad_outputs=coef)
     mentored = tuple(p.detach() - alpha * g for p, g in zip(params, grads))
+
+    if outer_cache is not None:
+        outer_cache.age = 1 if refresh else outer_cache.age + 1
 
     shift = ((targets - hard).abs() * mask).sum(-1, keepdim=True) / mentoring_set_sizes(mask)
     stats = MentoringStats(

@@ -85,3 +85,21 @@ def test_worker_count():
     assert local_workers(2, 1, 0) == 1
     with pytest.raises(ValueError, match="positive integer"):
         local_workers(0, 1, 4)
+
+
+@pytest.mark.slow
+def test_the_command_line_runs_seeds_in_workers(tmp_path):
+    """``botorch-mentor benchmark --workers 2`` as a user runs it, in a subprocess."""
+    import json
+    import subprocess
+    import sys
+
+    settings = [f"--set={k}={','.join(map(str, v)) if isinstance(v, tuple) else v}"
+                for k, v in TINY.items()]
+    run = subprocess.run(
+        [sys.executable, "-m", "botorch_mentor.cli", "benchmark", "--task", "hartmann6",
+         "--methods", "grad-mean", "--seeds", "2", "--workers", "2", "--output",
+         str(tmp_path), *settings], capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    records = [json.loads(line) for line in (tmp_path / "records.jsonl").read_text().splitlines()]
+    assert sorted(r["seed"] for r in records) == [0, 1]

@@ -107,15 +107,18 @@ def test_bfloat16_outer_pass_changes_the_step_only_by_its_rounding():
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_cached_outer_gradient_is_computed_every_r_steps_and_reused_exactly(dtype, monkeypatch):
+@pytest.mark.parametrize("strength", ["raw", "scale_free"])
+def test_cached_outer_gradient_is_computed_every_r_steps_and_reused_exactly(
+        dtype, strength, monkeypatch):
     """With an ``OuterGradientCache(3)``, seven mentoring steps run the outer pass at steps
     1, 4 and 7; a step in between equals the exact step whose outer gradient is the cached
-    one (the hypergradient is still taken at the current proxies and points)."""
+    one: the hypergradient (and the scale-free step's kernel scale) is still taken at the
+    current proxies and points."""
     from botorch_mentor.mentoring import step as step_module
     from botorch_mentor.mentoring.step import OuterGradientCache
 
     config = MentoringConfig.fast(hidden_sizes=(12, 12), n_neighbours=6, inner_lr=0.05,
-                                  soft_label_lr=50.0)
+                                  soft_label_lr=50.0, strength=strength, function_step=0.05)
     _, params, points, data_X, data_y = _problem(dtype)
     pairs = pair_indices(6)
     real = step_module.outer_loss_gradient

@@ -260,9 +260,9 @@ def test_each_mentoring_step_sees_outer_batch_size_rows(fitted_model, monkeypatc
     rows = []
     real_step = ascent_module.mentoring_step
 
-    def spy(params, points, pairs, M, outer_X, outer_y, config):
+    def spy(params, points, pairs, M, outer_X, outer_y, config, outer_cache=None):
         rows.append((outer_X.shape[0], outer_y.shape[0]))
-        return real_step(params, points, pairs, M, outer_X, outer_y, config)
+        return real_step(params, points, pairs, M, outer_X, outer_y, config, outer_cache)
 
     monkeypatch.setattr(ascent_module, "mentoring_step", spy)
     config = fitted_model.config.replace(outer_batch_size=50)

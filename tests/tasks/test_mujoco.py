@@ -234,9 +234,10 @@ def test_registered_definitions_match_the_environments():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("context", ["script", "stdin"])
-def test_pooled_rollouts_from_a_script_without_main_guard_and_from_stdin(tmp_path, context):
-    """Worker processes never import the caller's main module."""
+@pytest.mark.parametrize("context", ["script", "stdin", "notebook"])
+def test_pooled_rollouts_from_every_calling_context(tmp_path, context):
+    """Worker processes never import the caller's main module: a script without a main
+    guard, code piped to ``python -`` and a notebook all roll out in workers."""
     code = textwrap.dedent("""
         import numpy, torch
         from botorch_mentor.tasks.mujoco import PolicyOracle
@@ -249,9 +250,18 @@ def test_pooled_rollouts_from_a_script_without_main_guard_and_from_stdin(tmp_pat
         path.write_text(code)
         result = subprocess.run([sys.executable, str(path)], capture_output=True, text=True,
                                 timeout=300)
-    else:
+    elif context == "stdin":
         result = subprocess.run([sys.executable, "-"], input=code, capture_output=True,
                                 text=True, timeout=300)
+    else:
+        import nbformat
+        from nbclient import NotebookClient
+
+        notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+        NotebookClient(notebook, timeout=300, kernel_name="python3",
+                       resources={"metadata": {"path": str(tmp_path)}}).execute()
+        text = "".join(o.get("text", "") for o in notebook.cells[0].outputs)
+        result = subprocess.CompletedProcess([], 0, stdout=text, stderr="")
     assert result.returncode == 0, result.stderr
     line = [x for x in result.stdout.splitlines() if x.startswith("scores")][0]
     assert len(eval(line.removeprefix("scores "))) == 4
