@@ -13,7 +13,7 @@ from tests.conftest import quadratic_data
 def test_each_use_against_the_presets_written_out():
     for discrete in (False, True):
         fast = MentoringConfig.fast(discrete=discrete)
-        ascent = {"fit_mentoring_rounds": 0, "strength": "scale_free"}
+        ascent = {"fit_mentoring_rounds": 0, "strength": "scale_free", "outer_refresh": 20}
         assert resolve_config("fast", "benchmark", discrete) == fast.replace(**ascent)
         assert resolve_config("fast", "design", discrete) == fast.replace(
             **ascent, batch="distinct", calibrate_variance=True)
@@ -26,7 +26,8 @@ def test_each_use_against_the_presets_written_out():
     assert resolve_config(None, "design") == resolve_config("fast", "design")
     # the caller's changes come last
     assert resolve_config("fast", "design", strength="raw", batch="plain",
-                          calibrate_variance=False) == MentoringConfig.fast(fit_mentoring_rounds=0)
+                          calibrate_variance=False, outer_refresh=1) == MentoringConfig.fast(
+        fit_mentoring_rounds=0)
     with pytest.raises(ValueError, match="unknown preset"):
         resolve_config("quick", "design")
     with pytest.raises(ValueError, match="use must be one of"):
