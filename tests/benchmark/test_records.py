@@ -212,6 +212,16 @@ def test_a_seed_fits_once_with_its_seed_precision_and_the_discrete_preset(monkey
     np.testing.assert_allclose(record["overestimation"], (predicted - true).mean(), rtol=1e-6)
 
 
+@pytest.fixture
+def fake_runs(monkeypatch):
+    """``run_seed`` replaced by ``_fake_run_seed`` (returns its call list), and the runs kept
+    in this process, where the replacement lives (worker processes import the real one)."""
+    calls = []
+    monkeypatch.setattr(runner, "run_seed", _fake_run_seed(calls))
+    monkeypatch.setattr(runner, "local_workers", lambda workers, threads, seeds: 1)
+    return calls
+
+
 def _fake_run_seed(calls):
     def run_seed(task, methods, seed, settings):
         calls.append((task.name, tuple(methods), seed, settings))
@@ -221,9 +231,8 @@ def _fake_run_seed(calls):
     return run_seed
 
 
-def test_run_benchmark_wiring(monkeypatch, capsys, tmp_path):
-    calls = []
-    monkeypatch.setattr(runner, "run_seed", _fake_run_seed(calls))
+def test_run_benchmark_wiring(fake_runs, capsys, tmp_path):
+    calls = fake_runs
     records = run_benchmark(_continuous_task(), methods=["grad"])
     assert [seed for _, _, seed, _ in calls] == list(range(8))  # default: 8 seeds
     assert [r["seed"] for r in records] == list(range(8))
@@ -236,8 +245,7 @@ def test_run_benchmark_wiring(monkeypatch, capsys, tmp_path):
     assert len(runner.read_records(nested)) == 1
 
 
-def test_progress_bar_counts_resumed_and_new_runs(monkeypatch, capsys, tmp_path):
-    monkeypatch.setattr(runner, "run_seed", _fake_run_seed([]))
+def test_progress_bar_counts_resumed_and_new_runs(fake_runs, capsys, tmp_path):
     task = _continuous_task()
     run_benchmark(task, methods=["grad", "grad-mean"], seeds=[0], output=tmp_path)
     capsys.readouterr()
@@ -249,15 +257,13 @@ def test_progress_bar_counts_resumed_and_new_runs(monkeypatch, capsys, tmp_path)
     assert "grad-mean s1: 0.510" in err
 
 
-def test_settings_file_is_sorted_and_indented(monkeypatch, tmp_path):
-    monkeypatch.setattr(runner, "run_seed", _fake_run_seed([]))
+def test_settings_file_is_sorted_and_indented(fake_runs, tmp_path):
     run_benchmark(_continuous_task(), methods=["grad"], seeds=1, output=tmp_path)
     text = (tmp_path / "settings.json").read_text()
     assert text == json.dumps(json.loads(text), indent=1, sort_keys=True)
 
 
-def test_refusal_shows_six_differences_separated_by_semicolons(monkeypatch, tmp_path):
-    monkeypatch.setattr(runner, "run_seed", _fake_run_seed([]))
+def test_refusal_shows_six_differences_separated_by_semicolons(fake_runs, tmp_path):
     task = _continuous_task()
     run_benchmark(task, methods=["grad"], seeds=1, output=tmp_path)
     changes = dict(hidden_sizes=(8, 8), pretrain_epochs=3, batch_size=32, n_candidates=4,
