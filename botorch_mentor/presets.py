@@ -38,7 +38,7 @@ RECOMMENDED_STRENGTH = "scale_free"
 """The mentoring step of every preset but ``"paper"`` when the ensemble ascends designs."""
 RECOMMENDED_OUTER_REFRESH = 20
 """``outer_refresh`` of every preset but ``"paper"`` when the ensemble ascends designs: the
-outer-loss gradient computed every 20 mentoring steps, 6.9x faster per TFBind8 ascent with
+outer-loss gradient computed every 20 mentoring steps, 5.8x faster per TFBind8 ascent with
 scores within noise of the exact step on TFBind8, RNA20 and Hartmann-6 (8 seeds;
 documentation: results/outer-refresh)."""
 
