@@ -94,13 +94,7 @@ class WorkerPool:
             for process, argument in zip(self._processes, wave):
                 write_frame(process.stdin, pickle.dumps((function, tuple(argument))))
             for process, _ in zip(self._processes, wave):
-                frame = _read_frame(process.stdout.fileno())
-                if frame is None:
-                    self.close()
-                    raise RuntimeError(
-                        f"a worker process running {function} exited (status "
-                        f"{process.poll()}); see its output above.")
-                status, value = pickle.loads(frame)
+                status, value = self._reply(process, function)
                 if status == "error":
                     raise RuntimeError(f"{function} failed in a worker process:\n{value}")
                 results.append(value)
@@ -131,13 +125,7 @@ class WorkerPool:
             ready, _, _ = select.select(list(busy), [], [])
             for descriptor in ready:
                 process, index = busy[descriptor]
-                frame = _read_frame(process.stdout.fileno())
-                if frame is None:
-                    self.close()
-                    raise RuntimeError(
-                        f"a worker process running {function} exited (status "
-                        f"{process.poll()}); see its output above.")
-                status, value = pickle.loads(frame)
+                status, value = self._reply(process, function)
                 if status == "item":
                     yield index, value
                     continue
@@ -148,6 +136,17 @@ class WorkerPool:
                 del busy[descriptor]
                 if todo:
                     send(process)
+
+    def _reply(self, process: subprocess.Popen, function: str) -> tuple[str, object]:
+        r"""The next ``(status, value)`` frame of ``process``; closes the pool and raises
+        ``RuntimeError`` when the process died."""
+        frame = _read_frame(process.stdout.fileno())
+        if frame is None:
+            self.close()
+            raise RuntimeError(
+                f"a worker process running {function} exited (status {process.poll()}); see "
+                "its output above.")
+        return pickle.loads(frame)
 
     def close(self) -> None:
         for process in self._processes:
