@@ -231,8 +231,6 @@ class MujocoPolicyTask(OfflineTask):
     rollouts: int = 1
     generation: dict = field(default_factory=dict)
     """Every setting of the data procedure (``ARSSettings``, seed, versions)."""
-    best_generated: float = float("nan")
-    """Return of the best generated policy (= ``y_max``)."""
     cache_file: str = ""
     """The cached data behind the task ("" when built with ``cache=False``)."""
 
@@ -243,7 +241,7 @@ class MujocoPolicyTask(OfflineTask):
             raise ValueError(f"task {self.name!r} was built with cache=False; its hidden data "
                              "was not kept.")
         path = Path(self.cache_file)
-        data = _load_cache(path, path.stem.rsplit("-", 1)[1])
+        data = _load_cache(path, _cache_key(self.generation))
         if data is None:
             raise FileNotFoundError(f"the cached data {path} is gone; build the task again.")
         return data
@@ -346,7 +344,6 @@ def mujoco_policy(
         env_id=env, env_kwargs=env_kwargs, layout=layout,
         obs_mean=data["obs_mean"], obs_std=data["obs_std"],
         episode_steps=episode_steps, rollouts=rollouts, generation=generation,
-        best_generated=float(scores.max()),
         trajectory_points=TRAJECTORY_POINTS, trajectory_designs=TRAJECTORY_DESIGNS,
         cache_file=str(path) if cache else "",
     )
@@ -365,8 +362,13 @@ def _cache_entry(env: str, env_kwargs: dict, layout: tuple[int, ...], episode_st
         "procedure": GENERATOR_VERSION, "botorch_mentor": __version__,
         "gymnasium": gymnasium.__version__, "mujoco": mujoco.__version__,
     }
-    key = hashlib.sha256(json.dumps(generation, sort_keys=True).encode()).hexdigest()[:20]
+    key = _cache_key(generation)
     return generation, key, cache_directory() / f"{env.lower()}-{key}.npz"
+
+
+def _cache_key(generation: dict) -> str:
+    r"""The cache key of a task's ``generation`` settings."""
+    return hashlib.sha256(json.dumps(generation, sort_keys=True).encode()).hexdigest()[:20]
 
 
 def generate_policy_data(
