@@ -16,7 +16,7 @@ import time
 import numpy as np
 import torch
 
-from botorch_mentor._mujoco_worker import act, make_env, unflatten
+from botorch_mentor.workers.mujoco import act, make_env, unflatten
 from botorch_mentor.tasks.mujoco import MUJOCO_TASKS, registered_mujoco_task
 
 

@@ -17,6 +17,8 @@ import json
 import math
 import os
 import time
+import traceback
+import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -32,9 +34,11 @@ from botorch_mentor.optim.design_space import DesignSpace
 from botorch_mentor.optim.selection import batch_selection
 from botorch_mentor.presets import resolve_config
 from botorch_mentor.tasks.base import OfflineTask
+from botorch_mentor.tasks.cache import write_atomic
 from botorch_mentor.tasks.registry import get_task
 from botorch_mentor.threads import DEFAULT_THREADS, check_threads, torch_threads
 from botorch_mentor.validation import check_device
+from botorch_mentor.workers import RequestFailed, WorkerPool, cpu_budget, worker_count
 
 RECORDS_FILE = "records.jsonl"
 SETTINGS_FILE = "settings.json"
@@ -124,7 +128,8 @@ def _check_settings(output: Path, task: OfflineTask, identity: dict) -> None:
                 "were made; use a new output folder."
             )
         saved[task.name] = identity
-        path.write_text(json.dumps(saved, indent=1, sort_keys=True))
+        payload = json.dumps(saved, indent=1, sort_keys=True).encode()
+        write_atomic(path, lambda stream: stream.write(payload))
         return
     differing = _differences(previous, identity)
     if differing:
@@ -211,33 +216,85 @@ def _run_seed(
 
 
 def local_workers(workers: int | None, threads: int, seeds: int) -> int:
-    r"""Processes of the local executor: ``workers`` (default every core, ``threads`` per
-    run), never more than the ``seeds`` left to run."""
-    if workers is None:
-        workers = max(1, (os.cpu_count() or 1) // threads)
-    elif not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
+    r"""Processes of the local executor: ``workers`` (default: as many as the CPU budget
+    holds with ``threads`` each, ``botorch_mentor.workers.cpu_budget``), never more than the
+    budget holds (a larger request is cut, with a warning) nor than the ``seeds`` left."""
+    if workers is not None and (not isinstance(workers, int) or isinstance(workers, bool)
+                                or workers < 1):
         raise ValueError(f"workers must be a positive integer, got {workers!r}.")
-    return max(1, min(workers, seeds))
+    fit = worker_count(None, per_worker=threads)
+    if workers is not None and workers > fit:
+        warnings.warn(
+            f"{workers} workers x {threads} torch thread(s) exceed the {cpu_budget()} CPU(s) "
+            f"this process may use; running {fit} worker(s). More processes than CPUs only "
+            "slow every run down.", stacklevel=3)
+    count = fit if workers is None else min(workers, fit)
+    return max(1, min(count, seeds))
 
 
-def _run_in_workers(task, pending, settings, keep, workers) -> list[tuple[str, str, int, str]]:
-    r"""Run every ``(seed, methods)`` of ``pending`` in a ``WorkerPool`` (``run_seed`` in
-    each, its records streamed back as they finish) and ``keep`` them; return the failures."""
+def _main_module_objects(task: OfflineTask) -> list[str]:
+    r"""Names of the classes and functions of ``__main__`` (a script, a notebook) that
+    pickling ``task`` refers to: a worker process cannot import them."""
+    import io
     import pickle
 
-    from botorch_mentor.workers import RequestFailed, WorkerPool
+    found: list[str] = []
+
+    class Finder(pickle.Pickler):
+        def persistent_id(self, obj):
+            holder = obj if isinstance(obj, type) or callable(obj) and hasattr(
+                obj, "__qualname__") else type(obj)
+            if getattr(holder, "__module__", None) == "__main__":
+                name = getattr(holder, "__qualname__", repr(holder))
+                if name not in found:
+                    found.append(name)
+            return None
+
+    Finder(io.BytesIO(), protocol=pickle.HIGHEST_PROTOCOL).dump(task)
+    return found
+
+
+def _worker_obstacle(task: OfflineTask) -> str | None:
+    r"""Why ``task`` cannot run in worker processes (it does not pickle, or it needs objects
+    defined in ``__main__``), or None."""
+    import pickle
 
     try:
         pickle.dumps(task)
     except Exception as error:  # noqa: BLE001 - any pickling failure gets the same advice
-        raise ValueError(
-            f"task {task.name!r} cannot be sent to worker processes ({error}); define its "
-            "oracle at module level, or run with workers=1 (--workers 1).") from error
-    pool = WorkerPool(workers)
+        return f"it cannot be pickled ({error})"
+    in_main = _main_module_objects(task)
+    if in_main:
+        return (f"it uses {', '.join(in_main)}, defined in the main script or notebook, which "
+                "worker processes cannot import")
+    return None
+
+
+def _run_in_this_process(task, pending, settings, keep) -> list[tuple[str, str, int, str]]:
+    r"""Run every ``(seed, methods)`` of ``pending`` here and ``keep`` the records; a seed
+    that raises is reported as the worker path reports it, and the others go on."""
+    failures = []
+    for seed, todo in pending:
+        arrived = set()
+        try:
+            for record in run_seed(task, todo, seed, settings):
+                arrived.add(record["method"])
+                keep(record)
+        except Exception as error:  # noqa: BLE001 - reported per run, like a worker's failure
+            message = traceback.format_exception_only(type(error), error)[-1].strip()
+            failures += [(task.name, method, seed, message) for method in todo
+                         if method not in arrived]
+    return failures
+
+
+def _run_in_workers(task, pending, settings, keep, workers) -> list[tuple[str, str, int, str]]:
+    r"""Run every ``(seed, methods)`` of ``pending`` in a ``WorkerPool`` of ``workers``
+    processes with ``settings.threads`` CPUs each (``run_seed`` in each, its records streamed
+    back as they finish) and ``keep`` them; return the failures."""
     failures, arrived = [], set()
-    try:
-        quiet = replace(settings, progress=False)  # one bar, this process's, not one per run
-        arguments = [(task, todo, seed, quiet) for seed, todo in pending]
+    quiet = replace(settings, progress=False)  # one bar, this process's, not one per run
+    arguments = [(task, todo, seed, quiet) for seed, todo in pending]
+    with WorkerPool(workers, cpus_per_worker=settings.threads) as pool:
         for index, item in pool.stream("botorch_mentor.benchmark.runner:run_seed", arguments):
             if isinstance(item, RequestFailed):  # the seed's methods with no record yet
                 seed, todo = pending[index]
@@ -246,8 +303,6 @@ def _run_in_workers(task, pending, settings, keep, workers) -> list[tuple[str, s
             else:
                 arrived.add((item["method"], item["seed"]))
                 keep(item)
-    finally:
-        pool.close()
     return failures
 
 
@@ -296,9 +351,13 @@ def run_benchmark(
         ray_address: Address of a Ray cluster (default ``$RAY_ADDRESS``, else a local one).
         threads: Torch threads per run, in either executor (a Ray run asks for as many CPUs).
         workers: Processes of the local executor, each running one seed at a time with
-            ``threads`` torch threads; default ``os.cpu_count() // threads``. With 1 (or one
-            seed left to run) the runs go in this process. Records are identical for every
-            worker count.
+            ``threads`` torch threads; default: as many as the CPU budget holds
+            (``botorch_mentor.workers.cpu_budget() // threads``), never more (a larger
+            request is cut with a warning); an oracle called inside a worker gets that
+            worker's ``threads`` CPUs, so processes never multiply. With 1 (or one seed left
+            to run) the runs go in this process, as they do, with a warning, for a task that
+            worker processes cannot load (an oracle defined in the main script or notebook,
+            or one that does not pickle). Records are identical for every worker count.
 
     Returns:
         Records (dicts) with ``task``, ``method``, ``seed``, ``score_100th``, ``score_50th``
@@ -308,8 +367,8 @@ def run_benchmark(
         method.
 
     Raises:
-        BenchmarkFailures: with ``executor="ray"``, after every other run has finished, if
-            some runs failed.
+        BenchmarkFailures: after every other run has finished, if some runs failed (the
+            same for every executor and worker count).
     """
     task = get_task(task) if isinstance(task, str) else task
     methods = list(methods)
@@ -354,10 +413,15 @@ def run_benchmark(
     pending = [(seed, todo) for seed, todo in pending if todo]
     if executor == "local":
         workers = local_workers(workers, threads, len(pending))
+        obstacle = _worker_obstacle(task) if workers > 1 else None
+        if obstacle is not None:
+            warnings.warn(
+                f"task {task.name!r} runs in this process, not in {workers} worker processes: "
+                f"{obstacle}. To run its seeds in parallel, define the oracle (and what it "
+                "uses) in an importable module at module level.", stacklevel=2)
+            workers = 1
         if workers == 1:
-            for seed, todo in pending:
-                for record in run_seed(task, todo, seed, settings):
-                    keep(record)
+            failures = _run_in_this_process(task, pending, settings, keep)
         else:
             failures = _run_in_workers(task, pending, settings, keep, workers)
     else:

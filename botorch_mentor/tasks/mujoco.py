@@ -41,11 +41,6 @@ Requires the extra: ``pip install "botorch-mentor[mujoco]"`` (gymnasium with muj
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
-import tempfile
-import warnings
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -55,12 +50,21 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from botorch_mentor._mujoco_worker import parameter_count, rollouts
 from botorch_mentor.tasks.base import OfflineTask
-from botorch_mentor.workers import shared_pool
+from botorch_mentor.tasks.cache import (
+    CACHE_VARIABLE,  # noqa: F401 - where the cache lives (``cache_directory``)
+    cache_directory,
+    load_arrays,
+    save_arrays,
+    settings_key,
+)
+from botorch_mentor.workers import shared_pool, worker_count
+from botorch_mentor.workers.mujoco import parameter_count, rollouts
 
-GENERATOR_VERSION = 1
-"""Version of the data procedure; part of every cache key."""
+GENERATOR_VERSION = 2
+"""Version of the data procedure; part of every cache key. 2: the observation statistics are
+summed per episode and added in candidate order (1 summed them per chunk of worker requests,
+so the data depended on the number of CPUs)."""
 STD_FLOOR = 1e-2
 """Smallest standard deviation of the observation scaling (constant observations)."""
 PARALLEL_MIN_EPISODES = 4
@@ -70,8 +74,6 @@ TRAJECTORY_POINTS, TRAJECTORY_DESIGNS = 3, 16
 end) for its trajectory: 48 episodes instead of 11 x 128."""
 SCORING_CHUNK = 128
 """Policies scored per progress-bar step when generating data."""
-CACHE_VARIABLE = "BOTORCH_MENTOR_CACHE"
-"""Environment variable naming the cache directory."""
 
 
 def _require_mujoco():
@@ -92,14 +94,6 @@ def mujoco_environments() -> list[str]:
     gymnasium, _, _ = _require_mujoco()
     return sorted(name for name, spec in gymnasium.registry.items()
                   if name.endswith("-v5") and "mujoco" in str(spec.entry_point))
-
-
-def cache_directory() -> Path:
-    r"""Where generated task data is kept (see the module docstring)."""
-    if os.environ.get(CACHE_VARIABLE):
-        return Path(os.environ[CACHE_VARIABLE])
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "botorch_mentor"
 
 
 @dataclass(frozen=True)
@@ -152,8 +146,10 @@ class PolicyOracle:
 
     Calling it with an ``n x d`` float tensor of flat parameters returns an ``n``-dim float64
     tensor. Batches of ``PARALLEL_MIN_EPISODES`` episodes or more are rolled out by
-    ``workers`` processes (default: every CPU; ``botorch_mentor.workers``), each design whole
-    in one process, so scores do not depend on the worker count.
+    ``workers`` processes (default: the CPU budget of the calling process,
+    ``botorch_mentor.workers.cpu_budget``, resolved at each call, so a pickled oracle sizes
+    itself in its new process and never above its budget), each design whole in one process
+    and every quantity per episode, so scores do not depend on the worker count.
     """
 
     def __init__(self, env_id: str, env_kwargs: dict, layout: Sequence[int],
@@ -164,7 +160,8 @@ class PolicyOracle:
         self.obs_mean = np.asarray(obs_mean, dtype=np.float64)
         self.obs_std = np.asarray(obs_std, dtype=np.float64)
         self.episode_steps, self.rollouts = int(episode_steps), int(rollouts)
-        self.workers = workers or os.cpu_count() or 1
+        worker_count(workers)  # a clear error now for a bad count
+        self.workers = workers
 
     @property
     def dim(self) -> int:
@@ -176,28 +173,37 @@ class PolicyOracle:
 
     def episodes(self, params: np.ndarray, reset_seeds: np.ndarray | None = None,
                  observation_stats: bool = False) -> dict[str, np.ndarray]:
-        r"""``_mujoco_worker.rollouts`` of ``n x d`` ``params`` (default seeds: the
-        oracle's), split over the workers for large batches."""
+        r"""``workers.mujoco.rollouts`` of ``n x d`` ``params`` (default seeds: the
+        oracle's), split over the workers for large batches; with ``observation_stats``,
+        ``count`` (an int), ``sum`` and ``sumsq`` (``obs_dim``) of the raw observations,
+        added episode by episode in candidate order (the same bits for any worker count)."""
         params = np.ascontiguousarray(params, dtype=np.float64)
         if reset_seeds is None:
             reset_seeds = np.broadcast_to(self.reset_seeds, (len(params), self.rollouts))
         reset_seeds = np.asarray(reset_seeds, dtype=np.int64)
         arguments = (self.env_id, self.env_kwargs, self.layout, self.obs_mean, self.obs_std)
-        if self.workers == 1 or reset_seeds.size < PARALLEL_MIN_EPISODES:
-            return rollouts(*arguments, params, reset_seeds, self.episode_steps,
-                            observation_stats)
-        chunks = min(len(params), 4 * self.workers)
-        parts = [(*arguments, params[i::chunks], reset_seeds[i::chunks], self.episode_steps,
-                  observation_stats) for i in range(chunks)]
-        results = shared_pool(self.workers).map("botorch_mentor._mujoco_worker:rollouts", parts)
-        merged: dict[str, np.ndarray] = {}
-        for key in ("returns", "survive", "steps"):
-            merged[key] = np.empty(reset_seeds.shape, dtype=results[0][key].dtype)
-            for i, result in enumerate(results):
-                merged[key][i::chunks] = result[key]
-        if observation_stats:
-            for key in ("count", "sum", "sumsq"):
-                merged[key] = sum(result[key] for result in results)
+        workers = worker_count(self.workers)
+        if workers == 1 or reset_seeds.size < PARALLEL_MIN_EPISODES:
+            merged = rollouts(*arguments, params, reset_seeds, self.episode_steps,
+                              observation_stats)
+        else:
+            chunks = min(len(params), 4 * workers)
+            parts = [(*arguments, params[i::chunks], reset_seeds[i::chunks],
+                      self.episode_steps, observation_stats) for i in range(chunks)]
+            results = shared_pool(workers).map("botorch_mentor.workers.mujoco:rollouts", parts)
+            merged = {}
+            for key, value in results[0].items():
+                merged[key] = np.empty((*reset_seeds.shape, *value.shape[2:]), dtype=value.dtype)
+                for i, result in enumerate(results):
+                    merged[key][i::chunks] = result[key]
+        if observation_stats:  # per-episode sums, added in candidate order
+            width = len(self.obs_mean)
+            total, squares = np.zeros(width), np.zeros(width)
+            for episode_sum, episode_squares in zip(merged["sum"].reshape(-1, width),
+                                                    merged["sumsq"].reshape(-1, width)):
+                total = total + episode_sum
+                squares = squares + episode_squares
+            merged.update(count=int(merged["steps"].sum()), sum=total, sumsq=squares)
         return merged
 
     def __call__(self, designs: Tensor) -> Tensor:
@@ -241,7 +247,7 @@ class MujocoPolicyTask(OfflineTask):
             raise ValueError(f"task {self.name!r} was built with cache=False; its hidden data "
                              "was not kept.")
         path = Path(self.cache_file)
-        data = _load_cache(path, _cache_key(self.generation))
+        data = _load_cache(path, settings_key(self.generation))
         if data is None:
             raise FileNotFoundError(f"the cached data {path} is gone; build the task again.")
         return data
@@ -298,7 +304,8 @@ def mujoco_policy(
         env_kwargs: Keyword arguments of ``gymnasium.make`` (e.g.
             ``{"include_cfrc_ext_in_observation": False}`` for ``Ant-v5``).
         name: Task name (default: the environment's lower-case name).
-        workers: Processes for rollouts (default: every CPU).
+        workers: Processes for rollouts (default: the CPU budget; the data does not depend
+            on it).
         progress: Show a progress bar while generating.
         cache: Read and write the cache (``False``: always generate, keep nothing).
 
@@ -362,13 +369,8 @@ def _cache_entry(env: str, env_kwargs: dict, layout: tuple[int, ...], episode_st
         "procedure": GENERATOR_VERSION, "botorch_mentor": __version__,
         "gymnasium": gymnasium.__version__, "mujoco": mujoco.__version__,
     }
-    key = _cache_key(generation)
+    key = settings_key(generation)
     return generation, key, cache_directory() / f"{env.lower()}-{key}.npz"
-
-
-def _cache_key(generation: dict) -> str:
-    r"""The cache key of a task's ``generation`` settings."""
-    return hashlib.sha256(json.dumps(generation, sort_keys=True).encode()).hexdigest()[:20]
 
 
 def generate_policy_data(
@@ -415,7 +417,7 @@ def generate_policy_data(
         if sigma > 1e-8:
             theta = theta + ars.step_size / (ars.top * sigma) * (
                 (plus[keep] - minus[keep]) @ deltas[keep])
-        count, total, squares = (count + int(out["count"]), total + out["sum"],
+        count, total, squares = (count + out["count"], total + out["sum"],
                                  squares + out["sumsq"])
         mean = total / count
         std = np.sqrt(np.maximum(squares / count - mean**2, STD_FLOOR**2))
@@ -462,47 +464,12 @@ def _rescale(params: np.ndarray, old_mean: np.ndarray, old_std: np.ndarray,
 _ARRAYS = ("params", "scores", "obs_mean", "obs_std", "iteration", "perturbed")
 
 
-def _digest(data: dict[str, np.ndarray]) -> str:
-    hasher = hashlib.sha256()
-    for name in _ARRAYS:
-        array = np.ascontiguousarray(data[name])
-        hasher.update(f"{name}{array.dtype}{array.shape}".encode())
-        hasher.update(array.tobytes())
-    return hasher.hexdigest()
-
-
 def _save_cache(path: Path, key: str, data: dict[str, np.ndarray]) -> None:
-    r"""Write atomically: a temporary file in the same folder, then a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".npz.partial")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            np.savez(stream, key=np.asarray(key), digest=np.asarray(_digest(data)),
-                     **{name: data[name] for name in _ARRAYS})
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    save_arrays(path, key, data, _ARRAYS)
 
 
 def _load_cache(path: Path, key: str) -> dict[str, np.ndarray] | None:
-    r"""The cached arrays, or None when the file is missing, partial, corrupted or another
-    key's (then it is rebuilt)."""
-    if not path.exists():
-        return None
-    try:
-        with np.load(path, allow_pickle=False) as stored:
-            data = {name: stored[name] for name in _ARRAYS}
-            valid = str(stored["key"]) == key and str(stored["digest"]) == _digest(data)
-    except Exception:  # a truncated or overwritten file: any reading error means rebuild
-        valid = False
-    if not valid:
-        warnings.warn(f"the cached task data {path} is incomplete or corrupted; rebuilding it.",
-                      stacklevel=3)
-        return None
-    return data
+    return load_arrays(path, key, _ARRAYS)
 
 
 @dataclass(frozen=True)

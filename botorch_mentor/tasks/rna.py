@@ -14,7 +14,6 @@ Requires the optional extra: ``pip install "botorch-mentor[rna]"`` (PyPI ``vienn
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -22,9 +21,9 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from botorch_mentor._duplex_worker import duplex_energies
 from botorch_mentor.tasks.base import OfflineTask
-from botorch_mentor.workers import shared_pool
+from botorch_mentor.workers import shared_pool, worker_count
+from botorch_mentor.workers.duplex import duplex_energies
 
 RNA_TOKENS = "ACGU"
 """Token order of RNA designs: A=0, C=1, G=2, U=3."""
@@ -92,16 +91,19 @@ class DuplexOracle:
     r"""``-min(0, dG)`` of the duplex of each design with ``target``, in kcal/mol.
 
     Calling it with an ``n x L`` integer tensor returns an ``n``-dim float64 tensor. Batches of
-    ``PARALLEL_MIN_DESIGNS`` or more are split over ``workers`` processes (default: every
-    CPU), started once and reused (``botorch_mentor.workers``: they work from scripts without
-    a main guard, code piped to ``python -``, notebooks and the CLI alike).
+    ``PARALLEL_MIN_DESIGNS`` or more are split over ``workers`` processes (default: the CPU
+    budget, ``botorch_mentor.workers.cpu_budget``, and never more: inside a benchmark worker
+    that is the worker's share), started once and reused (``botorch_mentor.workers``: they
+    work from scripts without a main guard, code piped to ``python -``, notebooks and the
+    CLI alike).
     """
 
     def __init__(self, target: str, workers: int | None = None) -> None:
         _require_vienna()
         rna_to_tokens([target])  # alphabet check
         self.target = target
-        self.workers = workers or os.cpu_count() or 1
+        worker_count(workers)  # a clear error now for a bad count
+        self.workers = workers
 
     def __getstate__(self) -> dict:  # picklable (Ray ships tasks with their oracle)
         return {"target": self.target, "workers": self.workers}
@@ -111,12 +113,13 @@ class DuplexOracle:
 
     def energies(self, sequences: list[str]) -> np.ndarray:
         r"""Duplex free energies (kcal/mol) of ``sequences`` with the target."""
-        if len(sequences) < PARALLEL_MIN_DESIGNS or self.workers == 1:
+        workers = worker_count(self.workers)  # resolved here: a pickled oracle uses its
+        if len(sequences) < PARALLEL_MIN_DESIGNS or workers == 1:  # new process's budget
             return np.asarray(duplex_energies(self.target, sequences), dtype=np.float64)
-        chunks = 4 * self.workers
+        chunks = 4 * workers
         parts = [(self.target, sequences[i::chunks]) for i in range(chunks)]
-        results = shared_pool(self.workers).map(
-            "botorch_mentor._duplex_worker:duplex_energies", parts)
+        results = shared_pool(workers).map(
+            "botorch_mentor.workers.duplex:duplex_energies", parts)
         out = np.empty(len(sequences), dtype=np.float64)
         for i, values in enumerate(results):
             out[i::chunks] = values

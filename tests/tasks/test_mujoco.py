@@ -93,7 +93,7 @@ def test_oracle_is_deterministic_across_calls_and_worker_counts():
 
 def test_rescaling_keeps_the_policy_exactly():
     """A recorded policy rewritten for the task's final observation scaling acts the same."""
-    from botorch_mentor._mujoco_worker import act, unflatten
+    from botorch_mentor.workers.mujoco import act, unflatten
 
     rng = np.random.default_rng(2)
     for layout in [(11, 3), (11, 4, 3)]:
@@ -189,7 +189,7 @@ def test_cache_round_trip_and_rebuild_of_a_corrupted_file(monkeypatch, tmp_path)
     data = files[0].read_bytes()
     for damaged in (data[: len(data) // 2], data[:-200] + bytes(200)):
         files[0].write_bytes(damaged)
-        with pytest.warns(UserWarning, match="incomplete or corrupted"):
+        with pytest.warns(UserWarning, match="incomplete, corrupted"):
             rebuilt = _tiny_task()
         assert torch.equal(rebuilt.x, task.x) and torch.equal(rebuilt.y, task.y)
     assert not list((tmp_path / "cache").glob("*.partial"))

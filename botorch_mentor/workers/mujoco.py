@@ -4,6 +4,11 @@ This module is what a ``botorch_mentor.workers.WorkerPool`` process imports to s
 batches: it needs numpy and gymnasium, never torch. ``botorch_mentor.tasks.mujoco`` builds the
 tasks; the functions here are the physics.
 
+Every quantity is computed per episode, so that a batch split over any number of processes
+gives the same numbers bit for bit: the caller adds the episodes' sums in candidate order.
+MuJoCo's warnings go to Python's ``warnings`` (a ``RuntimeWarning``), never to a
+``MUJOCO_LOG.TXT`` in the working directory or to standard output.
+
 A policy is a flat parameter vector read by a ``layout`` ``(obs_dim, hidden..., act_dim)``:
 for each layer in turn, a weight matrix ``out x in`` (row-major) then a bias ``out``. Hidden
 layers apply ``tanh``; the output is clipped to the action box. The policy sees the scaled
@@ -52,6 +57,21 @@ def act(layers, observation: np.ndarray, obs_mean: np.ndarray, obs_std: np.ndarr
 _ENVS: dict[str, object] = {}
 
 
+def _mujoco_warning(message: str) -> None:
+    import warnings
+
+    warnings.warn(f"MuJoCo: {message}", RuntimeWarning, stacklevel=2)
+
+
+def route_mujoco_warnings() -> None:
+    r"""Send MuJoCo's warnings to Python's ``warnings`` instead of its default handler,
+    which appends them to ``MUJOCO_LOG.TXT`` in the working directory and prints them to
+    standard output."""
+    import mujoco
+
+    mujoco.set_mju_user_warning(_mujoco_warning)
+
+
 def make_env(env_id: str, env_kwargs: dict, episode_steps: int):
     r"""``gym.make(env_id)`` whose episodes end after ``episode_steps`` steps at most, made
     once per process and setting (``env.reset(seed=s)`` restores the whole state)."""
@@ -59,6 +79,7 @@ def make_env(env_id: str, env_kwargs: dict, episode_steps: int):
     if key not in _ENVS:
         import gymnasium as gym
 
+        route_mujoco_warnings()
         _ENVS[key] = gym.make(env_id, disable_env_checker=True,
                               max_episode_steps=episode_steps, **env_kwargs)
     return _ENVS[key]
@@ -81,13 +102,15 @@ def rollouts(
         params: ``n x d`` flat policy parameters.
         reset_seeds: ``n x k`` seeds of ``env.reset``; row ``i`` for policy ``i``.
         episode_steps: Steps per episode, fewer if the environment terminates.
-        observation_stats: Also return the count, sum and sum of squares of the raw
-            observations the policies met (augmented random search's running scaling).
+        observation_stats: Also return, per episode, the sum and sum of squares of the raw
+            observations it met (augmented random search's running scaling; the count is
+            ``steps``).
 
     Returns:
         ``returns`` and ``survive`` (``n x k``: the episode's summed reward and its summed
         ``reward_survive``, the healthy reward, 0 where the environment has none),
-        ``steps`` (``n x k``), and with ``observation_stats`` ``count``, ``sum``, ``sumsq``.
+        ``steps`` (``n x k``), and with ``observation_stats`` ``sum`` and ``sumsq``
+        (``n x k x obs_dim``).
     """
     params = np.asarray(params, dtype=np.float64)
     reset_seeds = np.asarray(reset_seeds, dtype=np.int64)
@@ -96,15 +119,15 @@ def rollouts(
     low, high = env.action_space.low, env.action_space.high
     returns, survive = np.zeros((n, k)), np.zeros((n, k))
     steps = np.zeros((n, k), dtype=np.int64)
-    count, total, squares = 0, np.zeros(layout[0]), np.zeros(layout[0])
+    total, squares = np.zeros((n, k, layout[0])), np.zeros((n, k, layout[0]))
     for i in range(n):
         layers = unflatten(params[i], layout)
         for j in range(k):
             observation, _ = env.reset(seed=int(reset_seeds[i, j]))
             for _ in range(episode_steps):
                 if observation_stats:
-                    count, total, squares = (count + 1, total + observation,
-                                             squares + observation * observation)
+                    total[i, j] += observation
+                    squares[i, j] += observation * observation
                 action = act(layers, observation, obs_mean, obs_std, low, high)
                 observation, reward, terminated, truncated, info = env.step(action)
                 returns[i, j] += reward
@@ -114,5 +137,5 @@ def rollouts(
                     break
     out = {"returns": returns, "survive": survive, "steps": steps}
     if observation_stats:
-        out.update(count=np.asarray(count), sum=total, sumsq=squares)
+        out.update(sum=total, sumsq=squares)
     return out

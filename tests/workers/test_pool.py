@@ -14,9 +14,9 @@ import pytest
 
 pytest.importorskip("RNA")
 
-from botorch_mentor.workers import WorkerPool, shared_pool  # noqa: E402
+from botorch_mentor.workers import RemoteTraceback, WorkerPool, shared_pool  # noqa: E402
 
-FUNCTION = "botorch_mentor._duplex_worker:duplex_energies"
+FUNCTION = "botorch_mentor.workers.duplex:duplex_energies"
 
 
 def test_map_equals_calls_in_this_process():
@@ -33,10 +33,12 @@ def test_map_equals_calls_in_this_process():
     assert results == [[RNA.duplexfold(s, target).energy for s in part] for part in parts]
 
 
-def test_a_failing_request_raises_with_the_workers_traceback():
+def test_a_failing_request_raises_its_own_type_with_the_workers_traceback():
     pool = shared_pool(1)
-    with pytest.raises(RuntimeError, match="(?s)failed in a worker process:.*TypeError"):
+    with pytest.raises(TypeError) as caught:  # what the call raises in this process
         pool.map(FUNCTION, [("ACGU", None)])
+    assert isinstance(caught.value.__cause__, RemoteTraceback)
+    assert "Traceback" in caught.value.__cause__.text
     assert pool.map(FUNCTION, [("ACGU", [])]) == [[]]  # the worker lives on
     with pytest.raises(ValueError, match="positive integer"):
         WorkerPool(0)
@@ -92,8 +94,8 @@ def test_stream_yields_items_as_they_come_and_reports_failures():
     pool = WorkerPool(2)
     try:
         arguments = [("a", 3, 0.3), ("b", -1), ("c", 2), ("d", 0)]
-        items = list(pool.stream("tests.worker_functions:countdown", arguments))
-        plain = list(pool.stream("tests.worker_functions:square", [(3,), (4,)]))
+        items = list(pool.stream("tests.workers.functions:countdown", arguments))
+        plain = list(pool.stream("tests.workers.functions:square", [(3,), (4,)]))
     finally:
         pool.close()
     by_request = {i: [v for j, v in items if j == i] for i in range(4)}
