@@ -11,7 +11,10 @@ along the ascents clipped to the bounds and rounded through Ax's transforms: int
 one-hot choices; then chosen for predicted score and spread) and returns the ``n`` best
 designs that are neither observed nor pending. When the ascents keep landing on observed
 designs (a small table, later rounds of a loop), it widens the search by perturbing the best
-ascended designs.
+ascended designs. Fixed features (``Client.get_next_trials(fixed_parameters=...)``) hold in
+every design: the rounding sets them, so the ascent moves through designs that honour them.
+``predict`` answers with the ensemble that generated the last arms (fitted on ``-Y`` for a
+minimization), in the units of ``Y``.
 """
 
 from __future__ import annotations
@@ -60,6 +63,9 @@ DUPLICATE_TOLERANCE = 1e-8
 ONE_HOT_MARKER = "_OH_PARAM_"
 """Ax's ``OneHot`` transform names the encoded columns ``<param>_OH_PARAM_<i>``."""
 
+FixedKey = tuple[tuple[int, float], ...]
+"""Fixed features ``{column: value}`` as a sorted tuple: part of the proposal cache's key."""
+
 
 class MentoringGenerator(TorchGenerator):
     r"""Proposes designs by gradient ascent with parallel-mentoring on a static dataset."""
@@ -84,8 +90,9 @@ class MentoringGenerator(TorchGenerator):
         self._dataset: SupervisedDataset | None = None
         self._discrete = False
         self._models: dict[float, MentoringEnsemble] = {}
-        self._cache: dict[tuple[float, int, int], tuple[Tensor, Tensor]] = {}
+        self._cache: dict[tuple[float, FixedKey, int, int], tuple[Tensor, Tensor]] = {}
         self._arms: dict[float, tuple[Tensor, Tensor]] = {}
+        self._sign = 1.0  # the objective's sign at the last gen: which ensemble predicts
 
     # ---- TorchGenerator -------------------------------------------------------------------
     def fit(
@@ -123,13 +130,17 @@ class MentoringGenerator(TorchGenerator):
         return self._models[sign]
 
     def predict(self, X: Tensor, use_posterior_predictive: bool = False) -> tuple[Tensor, Tensor]:
-        posterior = self._model(1.0).posterior(X)
-        return posterior.mean, posterior.variance.unsqueeze(-1)
+        r"""Predictions of the ensemble that generated the last arms (fitted on ``sign * Y``,
+        ``sign`` the last ``gen``'s objective sign, +1 before any), in the units of ``Y``: the
+        mean times ``sign`` (as ``gen_metadata["predicted"]``), the variance unchanged."""
+        posterior = self._model(self._sign).posterior(X)
+        return self._sign * posterior.mean, posterior.variance.unsqueeze(-1)
 
     def gen(
         self, n: int, search_space_digest: SearchSpaceDigest, torch_opt_config: TorchOptConfig
     ) -> TorchGenResults:
         sign = _objective_sign(torch_opt_config)
+        self._sign = sign
         model = self._model(sign)
         bounds = torch.tensor(search_space_digest.bounds, dtype=model.train_X.dtype,
                               device=model.train_X.device).T
@@ -158,7 +169,8 @@ class MentoringGenerator(TorchGenerator):
                 "the tri-mentoring generator found no design that is not already observed or "
                 "pending; the search space may be exhausted."
             )
-        points = torch.stack(chosen).to(self._dataset.X)  # Ax's dtype and device
+        # Ax's dtype and device; fixed features set there too (exact also from float32 proxies)
+        points = _fix(torch.stack(chosen).to(self._dataset.X), torch_opt_config.fixed_features)
         return TorchGenResults(
             points=points,
             weights=torch.ones(points.shape[0], dtype=points.dtype, device=points.device),
@@ -182,13 +194,14 @@ class MentoringGenerator(TorchGenerator):
         self, sign: float, pool: int, attempt: int, bounds: Tensor, config: TorchOptConfig
     ) -> tuple[Tensor, Tensor]:
         r"""Rounded designs ascended from the ``pool`` best distinct arms (a repeated arm counts
-        once, with its mean), best predicted first; cached until the next ``fit``, so
-        successive ``gen(1)`` calls of one batch cost one ascent."""
-        key = (sign, pool, attempt)
+        once, with its mean; its fixed features set), best predicted first; cached (per fixed
+        features) until the next ``fit``, so successive ``gen(1)`` calls of one batch cost one
+        ascent."""
+        key = (sign, _fixed_key(config), pool, attempt)
         if key not in self._cache:
             model = self._model(sign)
             designs, means = self._distinct_arms(sign)
-            start = designs[means.topk(pool).indices]
+            start = _fix(designs[means.topk(pool).indices], config.fixed_features)
             seed = self.seed + attempt
 
             def round_designs(X: Tensor) -> Tensor:
@@ -209,7 +222,8 @@ class MentoringGenerator(TorchGenerator):
         r"""``PERTURBATIONS`` rounded designs drawn around the last ascent's best designs
         (Gaussian, ``scale`` z-units in the model's latent space), best predicted first."""
         model = self._model(sign)
-        last = self._cache[(sign, *max(k[1:] for k in self._cache if k[0] == sign))]
+        ascents = [key for key in self._cache if key[:2] == (sign, _fixed_key(config))]
+        last = self._cache[max(ascents, key=lambda key: key[2:])]
         centres = model.to_latent(last[0][:16])
         seed = self.seed + int(1000 * scale)
         generator = torch.Generator().manual_seed(seed)
@@ -265,22 +279,43 @@ def _objective_sign(config: TorchOptConfig) -> float:
     return 1.0 if float(nonzero[0]) > 0 else -1.0
 
 
-def _round(designs: Tensor, bounds: Tensor, config: TorchOptConfig, seed: int) -> Tensor:
-    r"""Clip to the bounds, then round through Ax's transforms (integers, one-hot choices).
+def _fixed_key(config: TorchOptConfig) -> FixedKey:
+    r"""The fixed features as a hashable key (empty when there are none)."""
+    return tuple(sorted((config.fixed_features or {}).items()))
 
-    Ax's rounding breaks ties (a one-hot relaxation with two letters clipped to 1, or all
-    at 0) with NumPy's global random state; it runs here on a state seeded with ``seed`` and
-    the caller's state is restored, so proposals depend on the generator's seed only. (Ax's
-    rounding needs values inside the bounds: a binary choice is an integer range.)"""
-    clipped = torch.minimum(torch.maximum(designs, bounds[0]), bounds[1])
+
+def _fix(designs: Tensor, fixed_features: dict[int, float] | None) -> Tensor:
+    r"""``designs`` (``... x d``) with the fixed features' columns set to their values."""
+    if not fixed_features:
+        return designs
+    designs = designs.clone()
+    for column, value in fixed_features.items():
+        designs[..., column] = value
+    return designs
+
+
+def _round(designs: Tensor, bounds: Tensor, config: TorchOptConfig, seed: int) -> Tensor:
+    r"""Clip to the bounds, set the fixed features, then round through Ax's transforms
+    (integers, one-hot choices).
+
+    The fixed features are set before Ax's rounding (which then sees, e.g., a fixed choice's
+    one-hot columns) and again after it, so that they hold exactly the values Ax passed
+    (a round trip through the transforms may move a float by an ulp). Ax's rounding breaks
+    ties (a one-hot relaxation with two letters clipped to 1, or all at 0) with NumPy's global
+    random state; it runs here on a state seeded with ``seed`` and the caller's state is
+    restored, so proposals depend on the generator's seed only. (Ax's rounding needs values
+    inside the bounds: a binary choice is an integer range.)"""
+    clipped = _fix(torch.minimum(torch.maximum(designs, bounds[0]), bounds[1]),
+                   config.fixed_features)
     if config.rounding_func is None:
         return clipped
     state = np.random.get_state()
     np.random.seed(seed)
     try:
-        return torch.stack([config.rounding_func(row) for row in clipped]).to(clipped)
+        rounded = torch.stack([config.rounding_func(row) for row in clipped]).to(clipped)
     finally:
         np.random.set_state(state)
+    return _fix(rounded, config.fixed_features)
 
 
 TRANSFORMS = [*Cont_X_trans, Derelativize, StandardizeY]

@@ -21,6 +21,12 @@ from botorch_mentor.tasks.rna import (
     rna_to_tokens,
     tokens_to_rna,
 )
+from botorch_mentor.tasks.superconductor import (
+    ForestOracle,
+    superconductor_oracle,
+    superconductor_table,
+    superconductor_task,
+)
 from botorch_mentor.tasks.synthetic import SYNTHETIC_TASKS, synthetic_task
 from botorch_mentor.tasks.tfbind import decode_dna, encode_dna, tfbind8, tfbind8_table
 
@@ -40,6 +46,10 @@ __all__ = [
     "rna_binding",
     "rna_to_tokens",
     "tokens_to_rna",
+    "ForestOracle",
+    "superconductor_oracle",
+    "superconductor_table",
+    "superconductor_task",
     "SYNTHETIC_TASKS",
     "LookupOracle",
     "OfflineTask",

@@ -31,8 +31,16 @@ checkpoints of a policy optimizer (Trabucco et al., ICML 2022):
    the min and max over all generated designs (design-bench's convention: 1.0 is the best
    generated policy).
 
-Generation runs once per setting: the data is cached in the user cache directory
-(``$BOTORCH_MENTOR_CACHE``, else ``$XDG_CACHE_HOME/botorch_mentor``, else
+The registered tasks (``hopper``, ``halfcheetah``, ``ant``) ship their data in the package
+(``botorch_mentor/data/mujoco/<name>.npz``: policies, observation scaling, scores and the
+settings and versions that generated them), as design-bench shipped its datasets: every user
+gets the same task, whatever the machine (MuJoCo's floating-point paths differ between CPUs,
+and over a search of 100+ iterations such differences change which policies are recorded).
+The oracle still runs here; its agreement with the shipped scores is measured by
+``benchmarks/mujoco_shipped_agreement.py``.
+
+For new settings, generation runs once per setting: the data is cached in the user cache
+directory (``$BOTORCH_MENTOR_CACHE``, else ``$XDG_CACHE_HOME/botorch_mentor``, else
 ``~/.cache/botorch_mentor``) under a key of every setting plus the package, gymnasium and
 mujoco versions; a partial or corrupted file is detected (its checksum) and rebuilt.
 
@@ -54,9 +62,11 @@ from botorch_mentor.tasks.base import OfflineTask
 from botorch_mentor.tasks.cache import (
     CACHE_VARIABLE,  # noqa: F401 - where the cache lives (``cache_directory``)
     cache_directory,
+    digest,
     load_arrays,
     save_arrays,
     settings_key,
+    write_atomic,
 )
 from botorch_mentor.workers import shared_pool, worker_count
 from botorch_mentor.workers.mujoco import parameter_count, rollouts
@@ -238,7 +248,8 @@ class MujocoPolicyTask(OfflineTask):
     generation: dict = field(default_factory=dict)
     """Every setting of the data procedure (``ARSSettings``, seed, versions)."""
     cache_file: str = ""
-    """The cached data behind the task ("" when built with ``cache=False``)."""
+    """The file of the data behind the task: the cache, or for a registered task the data
+    shipped in the package ("" when built with ``cache=False``)."""
 
     def generated_data(self) -> dict[str, np.ndarray]:
         r"""Every generated policy, hidden ones included (for analysis, never for a method):
@@ -331,13 +342,23 @@ def mujoco_policy(
     if data is None:
         data = generate_policy_data(env, env_kwargs, layout, episode_steps, rollouts, seed, ars,
                                     workers, progress)
-        if cache:
-            _save_cache(path, key, data)
+        if cache and not save_arrays(path, key, data, _ARRAYS):
+            cache = False  # the write failed (warned): the data lives in this task only
+    return _policy_task(data, generation, visible_quantile, name, workers,
+                        str(path) if cache else "")
+
+
+def _policy_task(data: dict[str, np.ndarray], generation: dict, visible_quantile: float,
+                 name: str | None, workers: int | None, data_file: str) -> MujocoPolicyTask:
+    r"""The task of generated (or shipped) ``data`` made with the settings ``generation``."""
+    env, env_kwargs = generation["env"], dict(generation["env_kwargs"])
+    layout = tuple(generation["layout"])
+    episode_steps, rollouts = generation["episode_steps"], generation["rollouts"]
     scores = data["scores"]
     visible = scores <= np.quantile(scores, visible_quantile)
     oracle = PolicyOracle(env, env_kwargs, layout, data["obs_mean"], data["obs_std"],
                           episode_steps, rollouts, workers)
-    kind = "linear" if not hidden else f"MLP {'-'.join(map(str, layout))}"
+    kind = "linear" if len(layout) == 2 else f"MLP {'-'.join(map(str, layout))}"
     return MujocoPolicyTask(
         name=name or env.split("-")[0].lower(),
         x=torch.as_tensor(data["params"][visible], dtype=torch.float64),
@@ -346,13 +367,13 @@ def mujoco_policy(
         y_min=float(scores.min()),
         y_max=float(scores.max()),
         source=(f"{env} {kind} policy, {episode_steps} steps x {rollouts} reset seed(s); "
-                f"{len(scores)} policies of an ARS run (seed {seed}), visible below the "
-                f"{visible_quantile:.0%} quantile"),
+                f"{len(scores)} policies of an ARS run (seed {generation['seed']}), visible "
+                f"below the {visible_quantile:.0%} quantile"),
         env_id=env, env_kwargs=env_kwargs, layout=layout,
         obs_mean=data["obs_mean"], obs_std=data["obs_std"],
         episode_steps=episode_steps, rollouts=rollouts, generation=generation,
         trajectory_points=TRAJECTORY_POINTS, trajectory_designs=TRAJECTORY_DESIGNS,
-        cache_file=str(path) if cache else "",
+        cache_file=data_file,
     )
 
 
@@ -464,12 +485,54 @@ def _rescale(params: np.ndarray, old_mean: np.ndarray, old_std: np.ndarray,
 _ARRAYS = ("params", "scores", "obs_mean", "obs_std", "iteration", "perturbed")
 
 
-def _save_cache(path: Path, key: str, data: dict[str, np.ndarray]) -> None:
-    save_arrays(path, key, data, _ARRAYS)
-
-
 def _load_cache(path: Path, key: str) -> dict[str, np.ndarray] | None:
     return load_arrays(path, key, _ARRAYS)
+
+
+VERSION_FIELDS = ("botorch_mentor", "gymnasium", "mujoco")
+"""Fields of a ``generation`` that name the versions that ran it, not the task's definition."""
+
+
+def _definition(generation: dict) -> dict:
+    return {k: v for k, v in generation.items() if k not in VERSION_FIELDS}
+
+
+def shipped_data_file(name: str):
+    r"""The package resource holding registered task ``name``'s data."""
+    from importlib import resources
+
+    return resources.files("botorch_mentor") / "data" / "mujoco" / f"{name}.npz"
+
+
+def load_shipped_data(name: str) -> tuple[dict[str, np.ndarray], dict] | None:
+    r"""The arrays and ``generation`` settings (with the versions that generated them)
+    shipped for registered task ``name``, checked against their digest; None when absent."""
+    import json
+    from importlib import resources
+
+    resource = shipped_data_file(name)
+    if not resource.is_file():
+        return None
+    with resources.as_file(resource) as path:
+        with np.load(path, allow_pickle=False) as stored:
+            generation = json.loads(str(stored["generation"]))
+        data = load_arrays(path, settings_key(generation), _ARRAYS)
+    if data is None:
+        raise RuntimeError(f"the MuJoCo task data shipped in the package ({resource}) is "
+                           "damaged; reinstall botorch-mentor.")
+    return data, generation
+
+
+def save_shipped_data(path: Path, data: dict[str, np.ndarray], generation: dict) -> None:
+    r"""Write a task's data in the shipped format: the arrays, their digest, the key of
+    ``generation`` and ``generation`` itself (JSON), compressed."""
+    import json
+
+    arrays = {name: data[name] for name in _ARRAYS}
+    key = settings_key(generation)
+    write_atomic(Path(path), lambda stream: np.savez_compressed(
+        stream, key=np.asarray(key), digest=np.asarray(digest(arrays, _ARRAYS)),
+        generation=np.asarray(json.dumps(generation, sort_keys=True)), **arrays))
 
 
 @dataclass(frozen=True)
@@ -496,10 +559,27 @@ class PolicyTaskSpec:
         return (f"gymnasium {self.env}, {policy} policy, {self.episode_steps}-step return; "
                 f"{rows} policies of an ARS run, generated on first use and cached")
 
-    def build(self, name: str, progress: bool = True) -> MujocoPolicyTask:
-        task = mujoco_policy(self.env, hidden=self.hidden, episode_steps=self.episode_steps,
-                             rollouts=self.rollouts, seed=self.seed, ars=self.ars,
-                             env_kwargs=dict(self.env_kwargs), name=name, progress=progress)
+    def settings(self) -> dict:
+        r"""Every setting of the task's data procedure, without the versions that ran it."""
+        layout = [self.obs_dim, *self.hidden, self.act_dim]
+        return {"env": self.env, "env_kwargs": dict(self.env_kwargs), "layout": layout,
+                "episode_steps": self.episode_steps, "rollouts": self.rollouts,
+                "seed": self.seed, "ars": asdict(self.ars), "procedure": GENERATOR_VERSION}
+
+    def build(self, name: str, progress: bool = True, shipped: bool = True
+              ) -> MujocoPolicyTask:
+        r"""The task ``name``: from the data shipped in the package (the same task on every
+        machine) when it holds this definition, else generated and cached here
+        (``shipped=False`` always generates)."""
+        data = load_shipped_data(name) if shipped else None
+        if data is not None and _definition(data[1]) == self.settings():
+            _require_mujoco()
+            task = _policy_task(data[0], data[1], 0.5, name, None, str(shipped_data_file(name)))
+        else:
+            task = mujoco_policy(self.env, hidden=self.hidden, episode_steps=self.episode_steps,
+                                 rollouts=self.rollouts, seed=self.seed, ars=self.ars,
+                                 env_kwargs=dict(self.env_kwargs), name=name,
+                                 progress=progress)
         if task.length != self.dim:
             raise RuntimeError(f"{self.env} policies have {task.length} parameters here, "
                                f"{self.dim} in the task's definition; check the gymnasium "
@@ -526,5 +606,5 @@ MUJOCO_TASKS: dict[str, PolicyTaskSpec] = {
 @lru_cache(maxsize=len(MUJOCO_TASKS))
 def registered_mujoco_task(name: str) -> MujocoPolicyTask:
     r"""The registered task ``name`` (``hopper``, ``halfcheetah``, ``ant``), built once per
-    process (and generated once per machine: the cache)."""
+    process from the data shipped in the package."""
     return MUJOCO_TASKS[name].build(name)

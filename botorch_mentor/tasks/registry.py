@@ -13,6 +13,7 @@ from botorch_mentor.tasks.base import OfflineTask
 from botorch_mentor.tasks.design_bench import from_design_bench_folder
 from botorch_mentor.tasks.mujoco import MUJOCO_TASKS, registered_mujoco_task
 from botorch_mentor.tasks.rna import RNA_TASK_ROWS, RNA_TASK_SIZES, registered_rna_task
+from botorch_mentor.tasks.superconductor import superconductor_task
 from botorch_mentor.tasks.synthetic import SYNTHETIC_TASKS, synthetic_task
 from botorch_mentor.tasks.tfbind import tfbind8
 
@@ -33,8 +34,14 @@ TASKS: dict[str, TaskEntry] = {
     **{name: TaskEntry((lambda n: lambda: synthetic_task(n))(name), f"continuous d={spec.dim}",
                        f"botorch.test_functions.{spec.function} (d={spec.dim})")
        for name, spec in SYNTHETIC_TASKS.items()},
-    "tfbind10": TaskEntry(lambda: from_design_bench_folder("tfbind10"), "sequence L=10, V=4",
-                          "design-bench data folder ($DESIGN_BENCH_DATA)"),
+    **{name: TaskEntry((lambda k: lambda: from_design_bench_folder("tfbind10", max_samples=k))(
+        samples), "sequence L=10, V=4", f"design-bench data folder ($DESIGN_BENCH_DATA), {rows}")
+       for name, samples, rows in (("tfbind10", None, "all 4,161,482 visible rows"),
+                                   ("tfbind10-30k", 30_000, "30,000 visible rows (seed 0)"))},
+    "superconductor": TaskEntry(superconductor_task, "continuous d=86",
+                                "UCI superconductor element table (embedded), rebuilt "
+                                "random-forest oracle of design-bench's "
+                                "Superconductor-RandomForest-v0 (extra: superconductor)"),
     **{name: TaskEntry((lambda n: lambda: registered_rna_task(n))(name),
                        f"sequence L={length}, V=4",
                        f"ViennaRNA duplexfold, L={length}, {RNA_TASK_ROWS} random designs "

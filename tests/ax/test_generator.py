@@ -259,3 +259,128 @@ def test_float32_proxies_as_on_a_gpu(hartmann_frame, monkeypatch):
     adapter = client._generation_strategy._curr.generator_specs[0].fitted_adapter
     model = next(iter(adapter.generator._models.values()))
     assert model.train_X.dtype == torch.float32
+
+
+def test_fixed_float_parameter_is_honoured(hartmann_frame):
+    """``get_next_trials(fixed_parameters=...)``: every arm holds the fixed value exactly, the
+    other parameters still vary."""
+    client = hartmann_client()
+    attach_dataset(client, hartmann_frame, "f")
+    client.set_generation_strategy(mentoring_generation_strategy(**SMALL))
+    trials = client.get_next_trials(max_trials=3, fixed_parameters={"x1": 0.25})
+    assert len(trials) == 3
+    assert all(p["x1"] == 0.25 for p in trials.values())
+    for name in ("x0", "x2", "x3", "x4", "x5"):
+        assert all(0.0 <= p[name] <= 1.0 for p in trials.values())
+    assert len({tuple(p.values()) for p in trials.values()}) == 3
+    assert len({p["x0"] for p in trials.values()}) > 1
+
+
+def _record_gen(monkeypatch) -> list:
+    """Record ``(generator, TorchGenResults)`` of every ``MentoringGenerator.gen`` call."""
+    from botorch_mentor.ax import generator as module
+
+    runs = []
+    real = module.MentoringGenerator.gen
+
+    def gen(self, *args, **kwargs):
+        runs.append((self, real(self, *args, **kwargs)))
+        return runs[-1][1]
+
+    monkeypatch.setattr(module.MentoringGenerator, "gen", gen)
+    return runs
+
+
+def _assert_predicted_at_the_arms(runs) -> None:
+    """Each arm's ``gen_metadata["predicted"]`` is the generator's prediction at that arm."""
+    for generator, result in runs:
+        mean, variance = generator.predict(result.points)
+        predicted = torch.tensor(result.gen_metadata["predicted"], dtype=mean.dtype)
+        assert torch.allclose(mean.reshape(-1), predicted, rtol=1e-5, atol=1e-6)
+        assert (variance >= 0).all()
+
+
+def test_different_fixed_values_do_not_share_proposals(hartmann_frame, monkeypatch):
+    """Two calls with different fixed values on one fitted generator (its ascents are cached
+    between calls): each call's arms were ascended with its own value (their predicted
+    scores are the predictions at the arms returned), and hold it."""
+    from botorch_mentor.ax import generator as module
+
+    fits = []
+    real = module.MentoringGenerator.fit
+
+    def fit(self, *args, **kwargs):
+        fits.append(self)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(module.MentoringGenerator, "fit", fit)
+    runs = _record_gen(monkeypatch)
+    client = hartmann_client()
+    attach_dataset(client, hartmann_frame, "f")
+    client.set_generation_strategy(mentoring_generation_strategy(**SMALL))
+    first = client.get_next_trials(max_trials=2, fixed_parameters={"x1": 0.25})
+    second = client.get_next_trials(max_trials=2, fixed_parameters={"x1": 0.75})
+    assert len(fits) == 1  # one fitted generator: the second call could reuse cached ascents
+    assert [p["x1"] for p in first.values()] == [0.25, 0.25]
+    assert [p["x1"] for p in second.values()] == [0.75, 0.75]
+    assert len(runs) == 4
+    _assert_predicted_at_the_arms(runs)
+
+
+def test_fixed_integer_and_choice_parameters_are_honoured():
+    """A fixed integer range, and a fixed unordered choice (its one-hot columns) in a space of
+    eight designs where the fixed letter leaves one new design: it is the one proposed."""
+    import itertools
+
+    import pandas as pd
+    from ax.api.client import Client
+    from ax.api.configs import ChoiceParameterConfig, RangeParameterConfig
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"a": rng.uniform(-2, 2, 200), "k": rng.integers(0, 11, 200)})
+    frame["y"] = -(frame.a - 1.0) ** 2 - 0.1 * (frame.k - 7) ** 2
+    client = Client()
+    client.configure_experiment(parameters=[
+        RangeParameterConfig(name="a", parameter_type="float", bounds=(-2.0, 2.0)),
+        RangeParameterConfig(name="k", parameter_type="int", bounds=(0, 10)),
+    ])
+    client.configure_optimization(objective="y")
+    attach_dataset(client, frame, "y")
+    client.set_generation_strategy(mentoring_generation_strategy(**SMALL))
+    trials = client.get_next_trials(max_trials=3, fixed_parameters={"k": 2})
+    assert [p["k"] for p in trials.values()] == [2, 2, 2]
+    assert len({p["a"] for p in trials.values()}) == 3
+
+    designs = list(itertools.product("ab", repeat=3))
+    frame = pd.DataFrame(designs, columns=["u", "v", "w"]).assign(
+        y=[sum(c == "b" for c in d) + 0.1 * i for i, d in enumerate(designs)])
+    client = Client()
+    client.configure_experiment(parameters=[
+        ChoiceParameterConfig(name=c, parameter_type="str", values=["a", "b"], is_ordered=False)
+        for c in "uvw"])
+    client.configure_optimization(objective="y")
+    attach_dataset(client, pd.concat([frame.iloc[[0, 1, 2, 4, 7]]] * 10, ignore_index=True), "y")
+    client.set_generation_strategy(mentoring_generation_strategy(**SMALL))
+    (parameters,) = client.get_next_trials(max_trials=1, fixed_parameters={"u": "a"}).values()
+    assert tuple(parameters[c] for c in "uvw") == ("a", "b", "b")  # the one new "a.." design
+    trials = client.get_next_trials(max_trials=2, fixed_parameters={"u": "b"})
+    assert {tuple(p[c] for c in "uvw") for p in trials.values()} == {designs[5], designs[6]}
+
+
+def test_minimization_predictions_come_from_the_generating_model(hartmann_frame, monkeypatch):
+    """For a minimization the arms come from the ensemble fitted on ``-Y``; ``predict`` answers
+    with that ensemble in the units of ``Y`` (what ``gen_metadata["predicted"]`` says), and
+    no ensemble is fitted on ``+Y`` for Ax's predictions of the new arms."""
+    runs = _record_gen(monkeypatch)
+    client = hartmann_client(objective="-f")
+    attach_dataset(client, hartmann_frame, "f")
+    client.set_generation_strategy(mentoring_generation_strategy(**SMALL))
+    trials = client.get_next_trials(max_trials=2)
+    assert len(runs) == 2
+    _assert_predicted_at_the_arms(runs)
+    assert all(set(generator._models) == {-1.0} for generator, _ in runs)
+    # Ax's predictions of the arms (from predict, in the units of f): low, as the arms were
+    # chosen for
+    for index in trials:
+        means, _ = client._experiment.trials[index].generator_run.model_predictions
+        assert means["f"][0] < hartmann_frame["f"].median()

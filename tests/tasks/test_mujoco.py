@@ -275,3 +275,82 @@ def test_generated_data_reads_back_every_policy():
     uncached = _tiny_task(cache=False)
     with pytest.raises(ValueError, match="cache=False"):
         uncached.generated_data()
+
+
+def test_data_is_bitwise_the_same_for_one_two_and_three_workers(monkeypatch):
+    """The search's observation statistics are summed per episode and added in candidate
+    order: the data cannot depend on how many processes rolled the episodes out."""
+    monkeypatch.setenv("BOTORCH_MENTOR_CPUS", "3")  # a budget that admits three workers
+    settings = ARSSettings(iterations=3, directions=4, top=2, step_size=0.05, noise=0.1)
+    runs = [mujoco_tasks.generate_policy_data("Hopper-v5", {}, (11, 3), STEPS, 1, 0, settings,
+                                              workers=workers, progress=False)
+            for workers in (1, 2, 3)]
+    for other in runs[1:]:
+        for key, array in runs[0].items():
+            assert np.array_equal(array, other[key]), key
+
+
+def test_a_pickled_oracle_sizes_itself_from_its_new_process_budget(monkeypatch):
+    """The parent's CPU count never travels with the oracle: inside a one-CPU worker it rolls
+    out in that worker, whatever the parent had."""
+    import pickle
+
+    from botorch_mentor.workers import WorkerPool
+
+    oracle = PolicyOracle("Hopper-v5", {}, (11, 3), np.zeros(11), np.ones(11), STEPS, 1)
+    assert oracle.workers is None
+    monkeypatch.setenv("BOTORCH_MENTOR_CPUS", "8")
+    with WorkerPool(1, cpus_per_worker=1) as pool:
+        (seen,) = pool.map("tests.workers.functions:budget", [()])
+        travelled = pickle.loads(pickle.dumps(oracle))
+        assert travelled.workers is None and seen == (1, 1, "1")
+    with pytest.raises(ValueError, match="positive integer"):
+        PolicyOracle("Hopper-v5", {}, (11, 3), np.zeros(11), np.ones(11), STEPS, 1, 0)
+
+
+def test_mujoco_warnings_go_to_python_not_to_the_working_directory(tmp_path, monkeypatch):
+    import mujoco
+
+    from botorch_mentor.workers.mujoco import make_env
+
+    monkeypatch.chdir(tmp_path)
+    env = make_env("Hopper-v5", {}, STEPS)
+    env.reset(seed=0)
+    data = env.unwrapped.data
+    data.qvel[:] = 1e30  # an unstable simulation: MuJoCo warns
+    with pytest.warns(RuntimeWarning, match="MuJoCo: Nan, Inf or huge value"):
+        mujoco.mj_step(env.unwrapped.model, data)
+    env.reset(seed=0)
+    assert not (tmp_path / "MUJOCO_LOG.TXT").exists()
+
+
+def test_a_cache_that_cannot_be_written_warns_and_keeps_the_data(monkeypatch, tmp_path):
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache folder should be")
+    monkeypatch.setenv(mujoco_tasks.CACHE_VARIABLE, str(blocked))
+    with pytest.warns(UserWarning, match="could not write the task data cache"):
+        task = _tiny_task()
+    assert task.x.shape[0] > 0 and task.cache_file == ""
+
+
+@pytest.mark.parametrize("name", list(MUJOCO_TASKS))
+def test_registered_tasks_load_the_data_shipped_in_the_package(name, monkeypatch):
+    """Every registered task is built from the package's data (never generated), whose
+    settings are the task's definition and whose digest holds."""
+    shipped = mujoco_tasks.load_shipped_data(name)
+    if shipped is None:
+        pytest.skip(f"no data shipped for {name}")
+    data, generation = shipped
+    spec = MUJOCO_TASKS[name]
+    assert mujoco_tasks._definition(generation) == spec.settings()
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("generated instead of loading the shipped data")
+
+    monkeypatch.setattr(mujoco_tasks, "generate_policy_data", refuse)
+    task = spec.build(name)
+    scores = data["scores"]
+    assert task.x.shape == (int((scores <= np.quantile(scores, 0.5)).sum()), spec.dim)
+    assert task.y_max == scores.max() and task.generation == generation
+    np.testing.assert_array_equal(task.obs_std, data["obs_std"])
+    assert np.array_equal(task.generated_data()["params"], data["params"])
