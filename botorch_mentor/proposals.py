@@ -126,6 +126,8 @@ def _proposals(frame: pd.DataFrame, target: str, n: int, minimize: bool, bounds:
             "asked for."
         )
     designs = codec.decode(result.designs)
+    if box is not None:  # exactly inside the box as the user wrote it, after the transforms
+        designs = _clip_to_box(designs, codec, _bounds(bounds, codec, codec.encode(frame)))
     table = predict_designs(model, codec, designs, target, sign=sign)
     merged = len(table)
     table = table.drop_duplicates(subset=codec.columns).reset_index(drop=True)
@@ -281,6 +283,18 @@ def _bounds(bounds: Bounds, codec: DesignCodec, X: torch.Tensor) -> torch.Tensor
             "(second row)."
         )
     return box
+
+
+def _clip_to_box(designs: pd.DataFrame, codec: DesignCodec, box: torch.Tensor
+                 ) -> pd.DataFrame:
+    r"""``designs``' columns clipped to the float64 ``2 x d`` ``box``: the latent transforms'
+    rounding (a bound of 0 written as -2.8e-17) never puts a proposal outside its bounds, and
+    no value is written as -0.0."""
+    values = designs[codec.columns].to_numpy(dtype=np.float64)
+    low, high = box.cpu().numpy()
+    designs = designs.copy()
+    designs[codec.columns] = np.clip(values, low, high) + 0.0
+    return designs
 
 
 def _distinct_order(
