@@ -343,7 +343,8 @@ def from_design_bench_folder(
     """
     if task not in LAYOUTS:
         raise ValueError(f"design-bench folder tasks are {sorted(LAYOUTS)}, got {task!r}.")
-    if max_samples is not None and (isinstance(max_samples, bool) or max_samples < 1):
+    if max_samples is not None and (isinstance(max_samples, bool) or max_samples < 1
+                                    or not isinstance(max_samples, (int, np.integer))):
         raise ValueError(f"max_samples must be a positive number of rows or None, got "
                          f"{max_samples!r}.")
     if not 0 <= seed < 2**31:

@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 import torch
 
-from botorch_mentor.tasks import get_task, tfbind8, tfbind8_table
 from botorch_mentor.tasks import design_bench as db
+from botorch_mentor.tasks import get_task, tfbind8, tfbind8_table
 from botorch_mentor.tasks.design_bench import (
     from_design_bench_folder,
     read_design_bench_table,
@@ -100,7 +100,7 @@ def test_folder_task_has_design_bench_semantics(folder):
     table, visible, y_min, y_max = _reference(x, y)
     task = from_design_bench_folder("tfbind10", folder)
     assert task.name == "tfbind10" and task.num_classes == 4 and task.length == LENGTH
-    assert (task.y_min, task.y_max) == (y_min, y_max) == (y_min, 9.0)  # 9.0: a row's, not the oracle's
+    assert (task.y_min, task.y_max) == (y_min, y_max) == (y_min, 9.0)  # a row's, no design's
     assert task.x.dtype == torch.long and task.y.dtype == torch.float64
     assert torch.equal(task.x, torch.as_tensor(x[visible]).long())
     assert task.y[:, 0].tolist() == [float(y[i, 0]) for i in visible]
@@ -171,7 +171,7 @@ def test_max_samples_keeps_a_fixed_seeded_sample_of_the_visible_rows(folder):
     assert other.name == "tfbind10-100-seed4" and not torch.equal(other.x, task.x)
     everything = from_design_bench_folder("tfbind10", folder, max_samples=30_000)
     assert everything.name == "tfbind10-30k" and torch.equal(everything.x, full.x)
-    for bad in (0, -3, True):
+    for bad in (0, -3, True, 2.5):
         with pytest.raises(ValueError, match="max_samples"):
             from_design_bench_folder("tfbind10", folder, max_samples=bad)
 
