@@ -288,9 +288,10 @@ def _propose(args: argparse.Namespace) -> int:
 def _tasks() -> int:
     from botorch_mentor.tasks.registry import TASKS
 
-    print(f"{'task':<12} {'designs':<20} source")
+    width = max(len("task"), *map(len, TASKS)) + 1
+    print(f"{'task':<{width}} {'designs':<20} source")
     for name, entry in TASKS.items():
-        print(f"{name:<12} {entry.designs:<20} {entry.source}")
+        print(f"{name:<{width}} {entry.designs:<20} {entry.source}")
     return 0
 
 

@@ -557,7 +557,7 @@ class PolicyTaskSpec:
         rows = self.ars.rows or self.ars.recorded
         policy = "linear" if not self.hidden else "MLP"
         return (f"gymnasium {self.env}, {policy} policy, {self.episode_steps}-step return; "
-                f"{rows} policies of an ARS run, generated on first use and cached")
+                f"{rows} policies of an ARS run, shipped in the package")
 
     def settings(self) -> dict:
         r"""Every setting of the task's data procedure, without the versions that ran it."""
