@@ -69,7 +69,7 @@ from botorch_mentor.tasks.cache import (
     write_atomic,
 )
 from botorch_mentor.workers import shared_pool, worker_count
-from botorch_mentor.workers.mujoco import parameter_count, rollouts
+from botorch_mentor.workers.mujoco import parameter_count, rollouts, route_mujoco_warnings
 
 GENERATOR_VERSION = 2
 """Version of the data procedure; part of every cache key. 2: the observation statistics are
@@ -96,6 +96,7 @@ def _require_mujoco():
             "MuJoCo tasks need gymnasium with mujoco; install the extra with "
             'pip install "botorch-mentor[mujoco]".'
         ) from error
+    route_mujoco_warnings()  # never a MUJOCO_LOG.TXT in the user's working directory
     return gymnasium, mujoco, MujocoEnv
 
 

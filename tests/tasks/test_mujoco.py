@@ -308,6 +308,14 @@ def test_a_pickled_oracle_sizes_itself_from_its_new_process_budget(monkeypatch):
         PolicyOracle("Hopper-v5", {}, (11, 3), np.zeros(11), np.ones(11), STEPS, 1, 0)
 
 
+def test_building_a_task_writes_nothing_to_the_working_directory(tmp_path, monkeypatch):
+    """Making an environment warns ('settotalmass' is deprecated in mujoco 4): the warning is a
+    Python warning, never a MUJOCO_LOG.TXT where the user works."""
+    monkeypatch.chdir(tmp_path)
+    _tiny_task(cache=False)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_mujoco_warnings_go_to_python_not_to_the_working_directory(tmp_path, monkeypatch):
     import mujoco
 
