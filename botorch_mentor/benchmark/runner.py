@@ -27,7 +27,7 @@ import torch
 
 from botorch_mentor.benchmark.methods import METHODS, check_methods
 from botorch_mentor.config import MentoringConfig
-from botorch_mentor.diversity import DesignDistance, batch_metrics
+from botorch_mentor.diversity import DesignDistance, batch_metrics, count_distinct
 from botorch_mentor.fitting.fit import fit_mentoring_ensemble
 from botorch_mentor.models.ensemble import MentoringEnsemble
 from botorch_mentor.optim.design_space import DesignSpace
@@ -485,6 +485,13 @@ def _score_record(task, method, seed, preset, output, best_visible) -> dict:
         relaxed = task.normalize(output.relaxed_predictions.detach().cpu().to(torch.float64))
         record["overestimation_relaxed"] = float((relaxed.flatten()
                                                   - normalized.flatten()).mean())
+    if output.batch == "distinct" and output.design_trajectory is not None:
+        # the plain batch of the same ascents (their last step), paired with the distinct one
+        plain = task.decode(output.design_trajectory[-1].detach().cpu().to(torch.float64))
+        plain_scores = task.normalize(task.score(plain))
+        record["plain_score_100th"] = float(plain_scores.max())
+        record["plain_score_50th"] = float(plain_scores.median())
+        record["plain_distinct"] = count_distinct(plain)
     if output.design_trajectory is not None:
         trajectory = output.design_trajectory.detach().cpu().to(torch.float64)
         steps, width = trajectory.shape[:2]

@@ -185,3 +185,21 @@ def test_the_command_line_runs_seeds_in_workers(tmp_path):
     assert run.returncode == 0, run.stderr
     records = [json.loads(line) for line in (tmp_path / "records.jsonl").read_text().splitlines()]
     assert sorted(r["seed"] for r in records) == [0, 1]
+
+
+@pytest.mark.slow
+def test_a_distinct_record_carries_the_plain_batch_of_the_same_ascents(tmp_path):
+    """The plain batch a distinct run reports is the one a plain run writes: one fit, one
+    ascent, both batches."""
+    from botorch_mentor.tasks import get_task
+
+    task = get_task("tfbind8")
+    small = dict(hidden_sizes=(16, 16), pretrain_epochs=1, n_candidates=16, ascent_steps=5)
+    plain, = run_benchmark(task, methods=["grad-mean"], seeds=[0], workers=1,
+                           config_changes={**small, "batch": "plain"})
+    distinct, = run_benchmark(task, methods=["grad-mean"], seeds=[0], workers=1,
+                              config_changes={**small, "batch": "distinct"})
+    assert distinct["batch"] == "distinct" and "plain_score_100th" not in plain
+    assert distinct["plain_score_100th"] == plain["score_100th"]
+    assert distinct["plain_score_50th"] == plain["score_50th"]
+    assert distinct["plain_distinct"] == plain["distinct"] <= distinct["distinct"]
