@@ -10,8 +10,11 @@ steps) the way the tutorials shrink theirs under ``SMOKE_TEST=1``. A block whose
 from __future__ import annotations
 
 import importlib
+import os
 import re
 import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -128,3 +131,56 @@ def _module_or_none(path: str):
         return importlib.import_module(path)
     except ImportError:
         return None
+
+
+TUTORIAL_PAGES = ["quickstart", "ax_offline_experiment", "bring_your_own_data",
+                  "reproduce_the_paper"]
+TABS = ["Home", "Guides", "Tutorials", "Results", "API reference"]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """The site as CI builds it (strict: a warning or a broken link fails)."""
+    pytest.importorskip("mkdocs_jupyter")
+    site_dir = tmp_path_factory.mktemp("site")
+    build = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site_dir)],
+        cwd=ROOT, capture_output=True, text=True, timeout=900,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    assert build.returncode == 0, build.stderr[-4000:]
+    return site_dir
+
+
+def _page_body(path: Path) -> str:
+    """A rendered page without its inline styles (mkdocs-jupyter inlines the notebook CSS,
+    which names every class)."""
+    return re.sub(r"<style.*?</style>", "", path.read_text(), flags=re.S)
+
+
+@pytest.mark.slow
+def test_site_tutorial_pages_show_outputs(site):
+    """Each rendered tutorial page shows an output under every code cell (the stored outputs,
+    rendered as stored), the note on which run made them and a link to the notebook; the
+    quickstart's histogram is an image on its page."""
+    for name in TUTORIAL_PAGES:
+        body = _page_body(site / "notebooks" / name / "index.html")
+        cells = len(re.findall(r'<div class="jp-Cell jp-CodeCell[^"]*" id=', body))
+        assert cells >= 1, name
+        assert "jp-mod-noOutputs" not in body, f"{name}: a code cell without output"
+        assert body.count('class="jp-OutputArea-child') >= cells, name
+        assert "Outputs shown" in body and "2-core CPU" in body, name
+        assert f'href="{name}.ipynb"' in body, f"{name}: the download link"
+        assert (site / "notebooks" / name / f"{name}.ipynb").is_file()
+    quickstart = _page_body(site / "notebooks" / "quickstart" / "index.html")
+    assert re.search(r'<img [^>]*src="data:image/png;base64,', quickstart)
+
+
+@pytest.mark.slow
+def test_site_navigation_and_code_lines(site):
+    """The guides, tutorials, results and API are tabs; long code lines wrap."""
+    html = (site / "index.html").read_text()
+    tabs = re.findall(r'class="md-tabs__link">\s*(.*?)\s*</a>', html, re.S)
+    assert tabs == TABS
+    assert 'href="stylesheets/extra.css"' in html
+    css = (site / "stylesheets" / "extra.css").read_text()
+    assert ".jupyter-wrapper .highlight-ipynb pre" in css and "pre-wrap" in css

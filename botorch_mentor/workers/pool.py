@@ -229,10 +229,13 @@ class WorkerPool:
         in one worker, sent to the first free one); results in the order of ``arguments``. A
         function that returns a generator gives the list of its items.
 
+        A failing request raises its own exception, the first in the order of ``arguments``,
+        after the requests in flight have finished; the worker's traceback is its
+        ``__cause__``.
+
         Raises:
-            The exception of the first failing request (in the order of ``arguments``), with
-            the worker's traceback as its ``__cause__`` (``WorkerError`` if it could not be
-            sent back); ``WorkerDied`` when a worker died.
+            WorkerError: a request's exception could not be sent back (its text is given).
+            WorkerDied: a worker died.
         """
         results: list = [None] * len(arguments)
         items: dict[int, list] = {}
