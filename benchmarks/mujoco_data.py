@@ -16,8 +16,8 @@ import time
 import numpy as np
 import torch
 
-from botorch_mentor.workers.mujoco import act, make_env, unflatten
 from botorch_mentor.tasks.mujoco import MUJOCO_TASKS, registered_mujoco_task
+from botorch_mentor.workers.mujoco import act, make_env, unflatten
 
 
 def walk(task, design: np.ndarray) -> tuple[float, int]:

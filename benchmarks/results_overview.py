@@ -138,8 +138,10 @@ torch thread per run, a 2-core CPU. `tri-mentoring` is the shipped step (scale-f
 settings; numbers of one method differ by 0.05-0.10 between papers, so compare methods inside a
 row, and the field by rank (Tan et al., ICLR 2025, Table 2 (LTR); ROOT, NeurIPS 2025, Table 1).
 Superconductor's oracle is rebuilt (design-bench's trained forest is unreachable): its values
-are not those of the papers. The MuJoCo rows were measured on the first generation of those
-tasks' data; the shipped tasks are the second (see the tasks guide).
+are not those of the papers. The rows of the batch study (RNA and the BoTorch functions,
+2026-11-30) ran the scale-free step under its earlier name `tri-mentoring-scale-free`. Rows
+marked "generation-1 data" were measured on the first generation of the MuJoCo tasks' data;
+the shipped tasks are the second (see the tasks guide).
 
 Made by `python benchmarks/results_overview.py` from the records of each linked page.
 

@@ -184,3 +184,11 @@ def test_site_navigation_and_code_lines(site):
     assert 'href="stylesheets/extra.css"' in html
     css = (site / "stylesheets" / "extra.css").read_text()
     assert ".jupyter-wrapper .highlight-ipynb pre" in css and "pre-wrap" in css
+
+
+def test_the_results_overview_and_the_readme_table_come_from_the_records():
+    """README's results table and docs/results/overview.md are what
+    benchmarks/results_overview.py makes from the stored records."""
+    run = subprocess.run([sys.executable, "benchmarks/results_overview.py", "--check"],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert run.returncode == 0, run.stderr + run.stdout
