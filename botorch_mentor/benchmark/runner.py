@@ -38,7 +38,13 @@ from botorch_mentor.tasks.cache import write_atomic
 from botorch_mentor.tasks.registry import get_task
 from botorch_mentor.threads import DEFAULT_THREADS, check_threads, torch_threads
 from botorch_mentor.validation import check_device
-from botorch_mentor.workers import RequestFailed, WorkerPool, cpu_budget, worker_count
+from botorch_mentor.workers import (
+    RequestFailed,
+    WorkerDied,
+    WorkerPool,
+    cpu_budget,
+    worker_count,
+)
 
 RECORDS_FILE = "records.jsonl"
 SETTINGS_FILE = "settings.json"
@@ -295,14 +301,21 @@ def _run_in_workers(task, pending, settings, keep, workers) -> list[tuple[str, s
     quiet = replace(settings, progress=False)  # one bar, this process's, not one per run
     arguments = [(task, todo, seed, quiet) for seed, todo in pending]
     with WorkerPool(workers, cpus_per_worker=settings.threads) as pool:
-        for index, item in pool.stream("botorch_mentor.benchmark.runner:run_seed", arguments):
-            if isinstance(item, RequestFailed):  # the seed's methods with no record yet
-                seed, todo = pending[index]
-                failures += [(task.name, method, seed, item.message) for method in todo
-                             if (method, seed) not in arrived]
-            else:
-                arrived.add((item["method"], item["seed"]))
-                keep(item)
+        try:
+            for index, item in pool.stream("botorch_mentor.benchmark.runner:run_seed",
+                                           arguments):
+                if isinstance(item, RequestFailed):  # the seed's methods with no record yet
+                    seed, todo = pending[index]
+                    failures += [(task.name, method, seed, item.message) for method in todo
+                                 if (method, seed) not in arrived]
+                else:
+                    arrived.add((item["method"], item["seed"]))
+                    keep(item)
+        except WorkerDied as error:  # killed (out of memory, a crash in C): every run left
+            failed = {(method, seed) for _, method, seed, _ in failures}
+            failures += [(task.name, method, seed, f"WorkerDied: {error}")
+                         for seed, todo in pending for method in todo
+                         if (method, seed) not in arrived and (method, seed) not in failed]
     return failures
 
 

@@ -1,10 +1,12 @@
 r"""The worker side of ``botorch_mentor.workers.WorkerPool``.
 
-A worker reads length-prefixed pickled requests ``(request_id, "module:function", arguments)``
-on stdin and answers each with pickled ``(request_id, status, value)`` frames on a private
-file descriptor: ``("ok", result)``, or for a function that returns a generator one
-``("item", value)`` per item and then ``("done", None)``; ``("error", (exception, traceback
-text))`` when it raises (the exception pickled, or None when it cannot be).
+A worker reads length-prefixed requests on stdin: an 8-byte request id, then the pickled
+``("module:function", arguments)`` (the id is read before anything is unpickled, so a request
+that cannot be unpickled is still answered under its id), and answers each with pickled
+``(request_id, status, value)`` frames on a private file descriptor: ``("ok", result)``, or
+for a function that returns a generator one ``("item", value)`` per item and then
+``("done", None)``; ``("error", (exception, traceback text))`` when it raises (the exception
+pickled, or None when it cannot be).
 
 Frames never share a descriptor with anything else: at start the worker duplicates its
 stdout to a private descriptor for the frames and points descriptor 1 at stderr, so that
@@ -27,6 +29,8 @@ import traceback
 
 HEADER = struct.Struct("<Q")
 """An 8-byte little-endian length before every pickled frame."""
+REQUEST_ID = struct.Struct("<Q")
+"""The 8-byte little-endian id that opens every request's payload."""
 
 
 def read_frame(stream) -> bytes | None:
@@ -71,9 +75,9 @@ def main() -> None:
                                          protocol=pickle.HIGHEST_PROTOCOL))
 
     while (frame := read_frame(stdin)) is not None:
-        request_id = -1
+        (request_id,) = REQUEST_ID.unpack_from(frame)
         try:
-            request_id, path, arguments = pickle.loads(frame)
+            path, arguments = pickle.loads(frame[REQUEST_ID.size:])
             result = _function(path)(*arguments)
             if inspect.isgenerator(result):  # streamed: one frame per item, then "done"
                 for item in result:

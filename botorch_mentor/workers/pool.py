@@ -42,10 +42,11 @@ import select
 import subprocess
 import sys
 import threading
+import time
 import weakref
 from collections.abc import Iterator, Sequence
 
-from botorch_mentor.workers._main import HEADER
+from botorch_mentor.workers._main import HEADER, REQUEST_ID
 from botorch_mentor.workers.budget import CPUS_VARIABLE
 
 SYS_PATH_VARIABLE = "BOTORCH_MENTOR_SYS_PATH"
@@ -53,7 +54,8 @@ BOOT = (f"import json, os, sys; sys.path[:] = json.loads(os.environ.pop({SYS_PAT
         " from botorch_mentor.workers._main import main; main()")
 """What a worker process runs: the parent's import path, then the request loop."""
 CLOSE_TIMEOUT = 5.0
-"""Seconds a worker gets to exit after its stdin closes before it is killed."""
+"""Seconds the workers get, together, to exit after their stdin closes before they are
+killed (workers with a request in flight when a call ends early are killed at once)."""
 
 _POOLS: dict[tuple[int, int, int, int], WorkerPool] = {}
 
@@ -144,9 +146,10 @@ def _shutdown(processes: list[subprocess.Popen], owner: int) -> None:
                 process.stdin.close()
             except OSError:  # a broken pipe: the worker is gone already
                 pass
+    deadline = time.monotonic() + CLOSE_TIMEOUT  # one deadline for all, not one each
     for process in processes:
         try:
-            process.wait(timeout=CLOSE_TIMEOUT)
+            process.wait(timeout=max(0.0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
@@ -278,20 +281,20 @@ class WorkerPool:
         every request is answered (an exception here or in the caller, ``close()`` of the
         generator) closes the pool, so no reply is ever left in a pipe."""
         self._check_usable()
+        todo = list(enumerate(arguments))[::-1]  # popped from the end: first argument first
         if not self._lock.acquire(blocking=False):
             raise RuntimeError(
                 "this WorkerPool is already running a call (another thread, or a call inside a "
                 "stream loop); use one pool per thread (shared_pool does) or finish the "
                 "first call.")
-        todo = list(enumerate(arguments))[::-1]  # popped from the end: first argument first
         busy: dict[int, tuple[subprocess.Popen, int, int]] = {}  # fd -> process, index, id
         finished = False
         try:
             def send(process: subprocess.Popen) -> None:
                 index, argument = todo.pop()
                 request_id, self._next_id = self._next_id, self._next_id + 1
-                payload = pickle.dumps((request_id, function, tuple(argument)),
-                                       protocol=pickle.HIGHEST_PROTOCOL)
+                payload = REQUEST_ID.pack(request_id) + pickle.dumps(
+                    (function, tuple(argument)), protocol=pickle.HIGHEST_PROTOCOL)
                 busy[process.stdout.fileno()] = (process, index, request_id)
                 try:
                     process.stdin.write(HEADER.pack(len(payload)) + payload)
@@ -303,6 +306,7 @@ class WorkerPool:
                 send(process)
             stopping = False
             while busy:
+                self._check_open()
                 ready, _, _ = select.select(list(busy), [], [])
                 for descriptor in ready:
                     process, index, request_id = busy[descriptor]
@@ -318,6 +322,7 @@ class WorkerPool:
                         value = _failure(value)
                         stopping = stopping or stop_on_failure
                     yield index, status, value
+                    self._check_open()
                     if status == "item":
                         continue
                     del busy[descriptor]
@@ -327,7 +332,14 @@ class WorkerPool:
         finally:
             self._lock.release()
             if not finished:
+                for process, _, _ in busy.values():  # busy workers would not read their EOF
+                    if process.poll() is None:
+                        process.kill()
                 self.close()
+
+    def _check_open(self) -> None:
+        if self.closed:
+            raise WorkerError("the pool was closed while a call was running.")
 
     def _died(self, process: subprocess.Popen, function: str) -> WorkerDied:
         r"""Close the pool (every sibling ended) and describe the dead worker."""

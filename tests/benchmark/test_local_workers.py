@@ -203,3 +203,22 @@ def test_a_distinct_record_carries_the_plain_batch_of_the_same_ascents(tmp_path)
     assert distinct["plain_score_100th"] == plain["score_100th"]
     assert distinct["plain_score_50th"] == plain["score_50th"]
     assert distinct["plain_distinct"] == plain["distinct"] <= distinct["distinct"]
+
+
+@pytest.mark.slow
+def test_a_worker_that_dies_is_reported_as_a_failure_not_a_crash(small_task, tmp_path,
+                                                                   monkeypatch):
+    from tests.workers.functions import ExitOnSeedOne
+
+    monkeypatch.setenv("BOTORCH_MENTOR_CPUS", "2")
+    task = OfflineTask(name="crashy", x=small_task.x, y=small_task.y,
+                       oracle=ExitOnSeedOne(small_task.oracle), y_min=small_task.y_min,
+                       y_max=small_task.y_max, bounds=small_task.bounds)
+    with pytest.raises(BenchmarkFailures) as caught:
+        run_benchmark(task, methods=["grad-mean"], seeds=[0, 1], config_changes=TINY,
+                      output=tmp_path, workers=2)
+    failed = {seed for _, _, seed, message in caught.value.failures
+              if message.startswith("WorkerDied")}
+    assert 1 in failed
+    finished = {r["seed"] for r in read_records(tmp_path)}
+    assert finished | failed == {0, 1} and not finished & failed

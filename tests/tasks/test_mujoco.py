@@ -302,8 +302,12 @@ def test_a_pickled_oracle_sizes_itself_from_its_new_process_budget(monkeypatch):
     monkeypatch.setenv("BOTORCH_MENTOR_CPUS", "8")
     with WorkerPool(1, cpus_per_worker=1) as pool:
         (seen,) = pool.map("tests.workers.functions:budget", [()])
-        travelled = pickle.loads(pickle.dumps(oracle))
-        assert travelled.workers is None and seen == (1, 1, "1")
+        (count,) = pool.map("tests.workers.functions:oracle_workers", [(oracle,)])
+    travelled = pickle.loads(pickle.dumps(oracle))
+    assert travelled.workers is None and seen == (1, 1, "1") and count == 1
+    from botorch_mentor.workers import worker_count
+
+    assert worker_count(travelled.workers) == 8  # the same oracle here, with 8 CPUs
     with pytest.raises(ValueError, match="positive integer"):
         PolicyOracle("Hopper-v5", {}, (11, 3), np.zeros(11), np.ones(11), STEPS, 1, 0)
 

@@ -77,3 +77,40 @@ class BudgetRecordingOracle:
         with open(self.path, "a") as handle:
             handle.write(f"{os.getpid()} {cpu_budget()} {worker_count(None)}\n")
         return self.oracle(designs)
+
+
+class RefusesToUnpickle:
+    """Pickles in the parent; rebuilding it (in the worker) raises."""
+
+    def __reduce__(self):
+        return (_refuse, ())
+
+
+def _refuse():
+    raise ValueError("cannot be rebuilt here")
+
+
+def identity(value):
+    return value
+
+
+def oracle_workers(oracle) -> int:
+    """How many processes ``oracle`` would use here (its ``workers`` resolved in this
+    process's budget)."""
+    from botorch_mentor.workers import worker_count
+
+    return worker_count(oracle.workers)
+
+
+class ExitOnSeedOne:
+    """An oracle whose process dies (as in a crash of C code) during the runs of seed 1."""
+
+    def __init__(self, oracle) -> None:
+        self.oracle = oracle
+
+    def __call__(self, designs):
+        import torch
+
+        if torch.initial_seed() == 1:
+            os._exit(9)
+        return self.oracle(designs)

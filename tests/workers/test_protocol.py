@@ -82,6 +82,42 @@ def test_a_killed_worker_raises_and_its_siblings_are_reaped():
     assert all(p.stdout.closed and p.stdin.closed for p in processes)
 
 
+def test_a_request_the_worker_cannot_unpickle_raises_its_own_error():
+    from tests.workers.functions import RefusesToUnpickle
+
+    with WorkerPool(1) as pool:
+        with pytest.raises(ValueError, match="cannot be rebuilt here"):
+            pool.map(F + "identity", [(RefusesToUnpickle(),)])
+        assert pool.map(F + "square", [(2,)]) == [4]
+
+
+def test_arguments_that_fail_to_iterate_leave_the_pool_usable():
+    class Broken:
+        def __len__(self):
+            return 2
+
+        def __getitem__(self, index):
+            raise KeyError("broken sequence")
+
+        def __iter__(self):
+            raise KeyError("broken sequence")
+
+    with WorkerPool(1) as pool:
+        with pytest.raises(KeyError):
+            pool.map(F + "square", Broken())
+        assert pool.map(F + "square", [(3,)]) == [9]
+
+
+def test_an_early_exit_kills_busy_workers_at_once():
+    import time
+
+    pool = WorkerPool(2)
+    started = time.monotonic()
+    for _ in pool.stream(F + "slow_square", [(1, 0.0), (2, 30.0), (3, 30.0)]):
+        break
+    assert pool.closed and time.monotonic() - started < 10
+
+
 def test_close_reaps_every_process_and_a_with_block_closes():
     with WorkerPool(2) as pool:
         processes = list(pool._processes)
@@ -150,6 +186,7 @@ def test_a_forked_child_cannot_use_its_parents_pool_and_leaves_it_alone():
     read, write = os.pipe()
     child = os.fork()
     if child == 0:  # the child: report, never run the parent's cleanup
+        signal.alarm(30)  # a lock held by another thread at fork time must not hang the test
         try:
             try:
                 pool.map(F + "square", [(2,)])
