@@ -127,7 +127,8 @@ def _proposals(frame: pd.DataFrame, target: str, n: int, minimize: bool, bounds:
         )
     designs = codec.decode(result.designs)
     if box is not None:  # exactly inside the box as the user wrote it, after the transforms
-        designs = _clip_to_box(designs, codec, _bounds(bounds, codec, codec.encode(frame)))
+        designs = _clip_to_box(designs, codec, _bounds(bounds, codec, _table_inputs(
+            frame, codec, model.train_X)))
     table = predict_designs(model, codec, designs, target, sign=sign)
     merged = len(table)
     table = table.drop_duplicates(subset=codec.columns).reset_index(drop=True)
@@ -136,8 +137,8 @@ def _proposals(frame: pd.DataFrame, target: str, n: int, minimize: bool, bounds:
             f"{merged - len(table)} proposals decoded to a design another proposal already "
             "has and were merged."
         )
-    in_table = set(codec.keys(frame))
-    table["in_table"] = [key in in_table for key in codec.keys(table)]
+    table_codes, proposal_codes = codec.codes(frame, table)
+    table["in_table"] = np.isin(proposal_codes, table_codes)
     if result.pool_size is not None and table["in_table"].any():
         notes.append(
             f"the ascents visited {int((~table['in_table']).sum())} new designs, fewer than the "
@@ -150,7 +151,7 @@ def _proposals(frame: pd.DataFrame, target: str, n: int, minimize: bool, bounds:
 
     best_design = frame.iloc[[order[0]]]
     table.attrs["notes"] = notes
-    table.attrs["batch"] = _batch_summary(frame, table, codec)
+    table.attrs["batch"] = _batch_summary(frame, table, codec, model.train_X)
     table.attrs["best_in_data"] = float(sign * means[order[0]])
     table.attrs["predicted_best_in_data"] = float(
         predict_designs(model, codec, best_design[codec.columns], target, sign=sign)[
@@ -167,13 +168,24 @@ def table_design_space(codec: DesignCodec) -> DesignSpace:
     return DesignSpace()
 
 
-def _batch_summary(frame: pd.DataFrame, table: pd.DataFrame, codec: DesignCodec) -> dict:
-    r"""Distinct designs, diversity and novelty of the proposals against the table."""
+def _table_inputs(frame: pd.DataFrame, codec: DesignCodec, train_X: torch.Tensor
+                  ) -> torch.Tensor:
+    r"""``codec.encode(frame)``: the model's float64 CPU training inputs when it has them (the
+    same numbers, no second copy of a large table), else encoded again."""
+    if train_X.dtype == torch.float64 and train_X.device.type == "cpu":
+        return train_X
+    return codec.encode(frame)
+
+
+def _batch_summary(frame: pd.DataFrame, table: pd.DataFrame, codec: DesignCodec,
+                   train_X: torch.Tensor) -> dict:
+    r"""Distinct designs, diversity and novelty of the proposals against the table (its
+    sequences as ``uint8`` tokens: a byte per letter)."""
     if codec.discrete:
-        designs = codec.tokens(table[codec.columns[0]].tolist())
-        visible = codec.tokens(frame[codec.columns[0]].astype(str).tolist())
+        designs = codec.tokens(table[codec.columns[0]])
+        visible = torch.from_numpy(codec.token_array(frame[codec.columns[0]]))
     else:
-        designs, visible = codec.encode(table), codec.encode(frame)
+        designs, visible = codec.encode(table), _table_inputs(frame, codec, train_X)
     return batch_metrics(designs, visible, DesignDistance.for_data(visible, codec.discrete))
 
 
@@ -217,7 +229,8 @@ def fit_table_model(
     X = codec.encode(frame).to(device=device, dtype=dtype)
     sign = -1.0 if minimize else 1.0  # the ensemble always maximizes
     Y = torch.tensor(sign * scores, dtype=dtype, device=device).unsqueeze(-1)
-    model = MentoringEnsemble(X, Y, config=config)
+    model = MentoringEnsemble(X, Y, config=config, copy_data=False)  # X is the model's
+    del X, Y
     return fit_mentoring_ensemble(model, progress=progress), codec
 
 
@@ -301,8 +314,9 @@ def _distinct_order(
     frame: pd.DataFrame, codec: DesignCodec, scores: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     r"""Rows of the table's distinct designs (the first row of each), best first by the mean
-    of its measurements, and every row's mean (a repeated design counts once)."""
-    keys = pd.Series(codec.keys(frame)).astype(str)
-    mean_scores = pd.Series(scores).groupby(keys).transform("mean").to_numpy()
-    first = np.flatnonzero(~keys.duplicated().to_numpy())
+    of its measurements, and every row's mean (a repeated design counts once). Designs are
+    grouped by their integer ``codec.codes``."""
+    codes = codec.codes(frame)[0]
+    mean_scores = pd.Series(scores).groupby(codes).transform("mean").to_numpy()
+    first = np.flatnonzero(~pd.Series(codes).duplicated().to_numpy())
     return first[np.argsort(-mean_scores[first], kind="stable")], mean_scores

@@ -25,6 +25,10 @@ import torch
 
 from botorch_mentor.encoding import logits_to_sequences, sequences_to_logits
 
+ROW_BLOCK = 1 << 14
+"""Rows of a table converted at once (letters to tokens, tokens to logits): the conversion's
+working memory stays bounded whatever the table's size."""
+
 ALPHABETS = {
     "dna": "ACGT",
     "rna": "ACGU",
@@ -127,16 +131,37 @@ class DesignCodec:
         return self.alphabet is not None
 
     def encode(self, frame: pd.DataFrame) -> torch.Tensor:
-        r"""``n`` rows to an ``n x d`` float64 tensor (logits for sequences)."""
+        r"""``n`` rows to an ``n x d`` float64 tensor (logits for sequences, converted
+        ``ROW_BLOCK`` rows at a time into the one output tensor)."""
         if self.alphabet is None:
             return torch.tensor(frame[self.columns].to_numpy(dtype=float), dtype=torch.float64)
-        return sequences_to_logits(self.tokens(frame[self.columns[0]].tolist()),
-                                   len(self.alphabet))
+        tokens = self.token_array(frame[self.columns[0]])
+        n_classes = len(self.alphabet)
+        # Each letter's logits, computed once by ``sequences_to_logits`` itself: a sequence's
+        # logits are its letters' rows of this table, the same numbers, looked up.
+        letter_logits = sequences_to_logits(torch.arange(n_classes).unsqueeze(-1), n_classes)
+        width = tokens.shape[1] * (n_classes - 1)
+        X = torch.empty(tokens.shape[0], width, dtype=torch.float64)
+        for start in range(0, tokens.shape[0], ROW_BLOCK):
+            block = torch.from_numpy(tokens[start:start + ROW_BLOCK]).long()
+            X[start:start + ROW_BLOCK] = letter_logits[block].reshape(-1, width)
+        return X
 
-    def tokens(self, sequences: list[str]) -> torch.Tensor:
-        r"""Sequences to an ``n x L`` long tensor of tokens (letters checked beforehand)."""
-        lookup = {c: i for i, c in enumerate(self.alphabet or "")}
-        return torch.tensor([[lookup[c] for c in s] for s in sequences], dtype=torch.long)
+    def tokens(self, sequences) -> torch.Tensor:
+        r"""Sequences (a list, array or Series of strings) to an ``n x L`` long tensor of
+        tokens (letters checked beforehand)."""
+        return torch.from_numpy(self.token_array(sequences)).long()
+
+    def token_array(self, sequences) -> np.ndarray:
+        r"""Sequences to an ``n x L`` array of tokens in the smallest unsigned dtype that
+        holds the alphabet (``uint8`` for up to 256 letters), converted ``ROW_BLOCK`` rows at
+        a time without a Python loop over letters.
+
+        Raises:
+            KeyError: a letter outside the alphabet (the codec's checks come first).
+            ValueError: sequences of different lengths.
+        """
+        return sequence_tokens(sequences, self.alphabet or "")
 
     def decode(self, X: torch.Tensor) -> pd.DataFrame:
         r"""An ``n x d`` tensor (model space) back to a frame of the design columns."""
@@ -147,10 +172,94 @@ class DesignCodec:
         return pd.DataFrame({self.columns[0]: ["".join(row) for row in letters[tokens.numpy()]]})
 
     def keys(self, frame: pd.DataFrame) -> list[tuple]:
-        r"""Hashable identity of each row's design (to find repeats and designs in the table)."""
+        r"""Hashable identity of each row's design (to find repeats and designs in the table).
+        For large tables, ``codes`` gives the same identity as integers, vectorized."""
         if self.alphabet is None:
             return [tuple(row) for row in frame[self.columns].to_numpy(dtype=float)]
         return [(s,) for s in frame[self.columns[0]].tolist()]
+
+    def codes(self, *frames: pd.DataFrame) -> list[np.ndarray]:
+        r"""One ``int64`` code per row of each frame, from one factorization of all of them:
+        two rows hold the same design (the same ``keys``) if and only if they have the same
+        code. Sequences are compared as strings, numbers by their exact float64 value (so
+        ``-0.0`` and ``0.0`` differ, as their keys do). Hash-based, no Python loop over rows.
+        """
+        sizes = [len(frame) for frame in frames]
+        if self.alphabet is not None:
+            values = np.concatenate([
+                frame[self.columns[0]].astype(str).to_numpy(dtype=object) for frame in frames])
+            codes = pd.factorize(values)[0]
+        else:
+            codes = np.zeros(sum(sizes), dtype=np.int64)
+            for column in self.columns:
+                bits = np.concatenate([frame[column].to_numpy(dtype=np.float64)
+                                       for frame in frames]).view(np.int64)
+                column_codes = pd.factorize(bits)[0]
+                # the pair (codes so far, this column) as one integer below sum(sizes)^2
+                codes = pd.factorize(codes * (int(column_codes.max(initial=0)) + 1)
+                                     + column_codes)[0]
+        return np.split(codes.astype(np.int64), np.cumsum(sizes)[:-1])
+
+
+def sequence_tokens(sequences, alphabet: str) -> np.ndarray:
+    r"""``n`` equal-length strings to an ``n x L`` array of their letters' positions in
+    ``alphabet`` (``uint8`` up to 256 letters), ``ROW_BLOCK`` rows at a time.
+
+    Raises:
+        KeyError: a letter outside the alphabet.
+        ValueError: strings of different lengths.
+    """
+    values = np.asarray(sequences, dtype=object).reshape(-1)
+    dtype = np.uint8 if len(alphabet) <= 256 else np.uint32
+    length = len(str(values[0])) if values.size else 0
+    out = np.empty((values.size, length), dtype=dtype)
+    lookup, top = _letter_lookup(alphabet)
+    for start in range(0, values.size, ROW_BLOCK):
+        block = values[start:start + ROW_BLOCK]
+        points = _code_points(block, length)
+        if points is None:  # rare strings numpy cannot hold as fixed-width text: letter by letter
+            points = _code_points_by_letter(block, length)
+        tokens = lookup[np.minimum(points, top)]
+        bad = np.flatnonzero((tokens < 0).any(axis=1))
+        if len(bad):
+            row = int(bad[0])
+            raise KeyError(chr(int(points[row, np.flatnonzero(tokens[row] < 0)[0]])))
+        out[start:start + ROW_BLOCK] = tokens
+    return out
+
+
+def _letter_lookup(alphabet: str) -> tuple[np.ndarray, int]:
+    r"""A table from code point to token (-1: not a letter of ``alphabet``), and its last
+    index ``top``, a -1 sentinel: larger code points are clipped to it."""
+    top = max((ord(c) for c in alphabet), default=0) + 1
+    lookup = np.full(top + 1, -1, dtype=np.int64)
+    for i, c in enumerate(alphabet):
+        lookup[ord(c)] = i
+    return lookup, top
+
+
+def _code_points(block: np.ndarray, length: int) -> np.ndarray | None:
+    r"""An object array of ``m`` strings of ``length`` characters to an ``m x length`` array
+    of their Unicode code points; None when numpy's fixed-width text cannot hold them as they
+    are (a trailing NUL character, empty strings)."""
+    if length == 0:
+        return None
+    text = block.astype(str)
+    if text.dtype.itemsize // 4 != length or (np.char.str_len(text) != length).any():
+        return None
+    return text.view(np.uint32).reshape(len(block), length)
+
+
+def _code_points_by_letter(block: np.ndarray, length: int) -> np.ndarray:
+    r"""``_code_points`` in Python, one letter at a time (for the strings it cannot take)."""
+    rows = [str(s) for s in block]
+    if any(len(s) != length for s in rows):
+        odd = next(s for s in rows if len(s) != length)
+        raise ValueError(
+            f"sequences must all have the same length: one has {len(odd)} letters, the first "
+            f"has {length}."
+        )
+    return np.array([[ord(c) for c in s] for s in rows], dtype=np.int64).reshape(len(rows), length)
 
 
 def design_codec(
@@ -233,16 +342,36 @@ def _sequence_codec(frame: pd.DataFrame, column: str, alphabet: str | None) -> D
             f"{length}."
         )
     letters = _resolve_alphabet(alphabet, sequences, column, frame)
-    allowed = set(letters)
-    for row, sequence in enumerate(sequences):
-        for position, letter in enumerate(sequence):
-            if letter not in allowed:
-                raise ValueError(
-                    f"letter {letter!r} at {_data_row(frame, row)}, column {column!r}, position "
-                    f"{position + 1} is not in the alphabet {letters}; fix the row or pass the "
-                    "alphabet that contains it with --alphabet (alphabet=)."
-                )
+    bad = _first_letter_outside(sequences, letters, length)
+    if bad is not None:
+        row, position = bad
+        letter = sequences[row][position]
+        raise ValueError(
+            f"letter {letter!r} at {_data_row(frame, row)}, column {column!r}, position "
+            f"{position + 1} is not in the alphabet {letters}; fix the row or pass the "
+            "alphabet that contains it with --alphabet (alphabet=)."
+        )
     return DesignCodec(columns=[column], alphabet=letters, length=length)
+
+
+def _first_letter_outside(sequences: list[str], letters: str, length: int
+                          ) -> tuple[int, int] | None:
+    r"""``(row, position)`` of the first letter (in row order, then position) of the
+    ``length``-letter ``sequences`` that is not in ``letters``, or None; ``ROW_BLOCK`` rows at
+    a time, without a Python loop over letters."""
+    lookup, top = _letter_lookup(letters)
+    values = np.asarray(sequences, dtype=object).reshape(-1)
+    for start in range(0, values.size, ROW_BLOCK):
+        block = values[start:start + ROW_BLOCK]
+        points = _code_points(block, length)
+        if points is None:
+            points = _code_points_by_letter(block, length)
+        outside = lookup[np.minimum(points, top)] < 0
+        rows = np.flatnonzero(outside.any(axis=1))
+        if len(rows):
+            row = int(rows[0])
+            return start + row, int(np.flatnonzero(outside[row])[0])
+    return None
 
 
 NUCLEOTIDE_SHARE = 0.9

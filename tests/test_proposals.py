@@ -264,3 +264,94 @@ def test_proposals_lie_exactly_inside_their_bounds():
     assert (values >= x.min(0)).all() and (values <= x.max(0)).all()
     assert not np.signbit(values).any()
     assert (values == 0).any()  # the ascent reached the lower bound
+
+
+def _old_distinct_order(frame, codec, scores):
+    """``_distinct_order`` as it was: Python tuples of each row's design as string keys."""
+    keys = pd.Series(codec.keys(frame)).astype(str)
+    mean_scores = pd.Series(scores).groupby(keys).transform("mean").to_numpy()
+    first = np.flatnonzero(~keys.duplicated().to_numpy())
+    return first[np.argsort(-mean_scores[first], kind="stable")], mean_scores
+
+
+def test_codes_group_designs_as_their_keys_do():
+    """Integer codes (one hash-based factorization, no Python tuple per row) identify the
+    designs exactly as the row keys do: sequences by their letters, numbers by their exact
+    value (-0.0 and 0.0 apart, as their keys' text is), across several frames."""
+    from botorch_mentor.proposals import _distinct_order
+
+    frame = _dna_frame(n=300, length=3)  # 64 possible 3-mers: many repeats
+    codec = design_codec(frame, "binding", sequence_column="sequence")
+    numeric = pd.DataFrame({"a": [0.0, -0.0, 0.0, 1.5, 1.5, 0.1 + 0.2, 0.3],
+                            "b": [1.0, 1.0, 1.0, 2.0, 2.5, 7.0, 7.0], "y": range(7)})
+    numeric_codec = design_codec(numeric, "y", design_columns=["a", "b"])
+    for table, table_codec in ((frame, codec), (numeric, numeric_codec)):
+        keys = pd.Series(table_codec.keys(table)).astype(str)
+        codes = table_codec.codes(table)[0]
+        assert codes.dtype == np.int64
+        same_key = keys.to_numpy()[:, None] == keys.to_numpy()[None, :]
+        assert (same_key == (codes[:, None] == codes[None, :])).all()
+        scores = np.random.default_rng(1).standard_normal(len(table))
+        order, means = _distinct_order(table, table_codec, scores)
+        old_order, old_means = _old_distinct_order(table, table_codec, scores)
+        assert np.array_equal(order, old_order) and np.array_equal(means, old_means)
+    first, second = codec.codes(frame.iloc[:10], frame.iloc[5:20])
+    assert np.array_equal(first[5:], second[:5])
+    assert np.isin(second, first).tolist() == [s in set(frame["sequence"][:10])
+                                               for s in frame["sequence"][5:20]]
+
+
+def test_tokens_and_encoding_without_a_loop_over_letters(monkeypatch):
+    import botorch_mentor.tables as tables
+
+    frame = _dna_frame(n=500, length=7)
+    codec = design_codec(frame, "binding", sequence_column="sequence")
+    expected = torch.tensor([["ACGT".index(c) for c in s] for s in frame["sequence"]])
+    array = codec.token_array(frame["sequence"])
+    assert array.dtype == np.uint8 and np.array_equal(array, expected.numpy())
+    assert torch.equal(codec.tokens(frame["sequence"].tolist()), expected)
+    monkeypatch.setattr(tables, "ROW_BLOCK", 64)  # blocks of 64 rows, the last one short
+    assert torch.equal(codec.encode(frame), sequences_to_logits(expected, 4))
+    assert torch.equal(codec.tokens(frame["sequence"]), expected)
+    with pytest.raises(KeyError, match="N"):
+        codec.tokens(["ACGTACG", "ACGNACG"])
+    with pytest.raises(ValueError, match="same length"):
+        codec.tokens(["ACGTACG", "ACG"])
+    protein = design_codec(pd.DataFrame({"s": ["MKLVW", "WYACD", "DEFGH"], "y": [1, 2, 3]}),
+                           "y")
+    assert protein.tokens(["MKLVW"]).tolist() == [["ACDEFGHIKLMNPQRSTVWY".index(c)
+                                                    for c in "MKLVW"]]
+
+
+def test_first_bad_letter_is_found_in_a_later_block(monkeypatch):
+    import botorch_mentor.tables as tables
+
+    monkeypatch.setattr(tables, "ROW_BLOCK", 16)
+    sequences = ["ACGT"] * 40 + ["ACXT", "XCGT"]
+    frame = pd.DataFrame({"s": sequences, "y": np.arange(42.0)})
+    with pytest.raises(ValueError, match="letter 'X' at data row 41, column 's', position 3"):
+        design_codec(frame, "y", alphabet="dna")
+
+
+def test_propose_holds_one_copy_of_the_table_inputs(monkeypatch):
+    """The table is encoded once: the model's copy is what the summaries read (no second
+    ``codec.encode`` of the whole table), and the caller's ``X`` is let go before fitting."""
+    import botorch_mentor.tables as tables
+
+    frame = _dna_frame(n=120)
+    encoded = []
+    real = tables.DesignCodec.encode
+
+    def counting(self, rows):
+        encoded.append(len(rows))
+        return real(self, rows)
+
+    monkeypatch.setattr(tables.DesignCodec, "encode", counting)
+    propose(frame, "binding", n=6, sequence_column="sequence")
+    assert encoded.count(len(frame)) == 1
+    rng = np.random.default_rng(0)
+    X = rng.uniform(0.2, 0.8, size=(120, 2))
+    numeric = pd.DataFrame(X, columns=["a", "b"]).assign(y=X.sum(1))
+    encoded.clear()
+    propose(numeric, "y", n=6, design_columns=["a", "b"])
+    assert encoded.count(len(numeric)) == 1

@@ -7,6 +7,12 @@ schedule), mini-batches of ``batch_size``, MSE on z-scored scores (or the ListNe
 loss, ``config.pretrain_loss``), and each keeps the weights
 of its epoch with the best validation Pearson correlation. Adam acts element-wise and the
 networks share no weights, so this equals training the proxies one after another.
+
+Memory. The data is read by index, one mini-batch at a time, from the one ``N x d`` copy the
+caller passes (a tensor, or the model's ``LatentRows``, which standardizes rows as they are
+read): no epoch copies the data. What grows with ``N`` beyond it are index tensors (the splits
+and each epoch's shuffle, ``M x N`` longs) and the validation predictions (``M x n_val``);
+the validation pass runs in chunks of at most ``PREDICTION_CHUNK_ELEMENTS`` activations.
 """
 
 from __future__ import annotations
@@ -20,6 +26,22 @@ from torch import Tensor
 from botorch_mentor.config import MentoringConfig
 from botorch_mentor.nn.batched_mlp import Params, mlp_forward
 from botorch_mentor.validation import validation_rows
+
+PREDICTION_CHUNK_ELEMENTS = 1 << 20
+"""Largest ``networks x rows x width`` hidden activation of a prediction pass over data rows
+(the validation pass, the fit's calibration): 8 MiB in float64. Data of fewer rows than one
+chunk is predicted in one pass."""
+CHUNK_ROW_MULTIPLE = 64
+"""Chunks of a prediction pass hold a multiple of this many rows. With MKL (AVX2) the
+matrix products then give every row the same bits as one pass over all rows (measured;
+chunks of other sizes differ in the last bit), so chunking changes no fit."""
+
+
+def prediction_chunk_rows(n_members: int, hidden_sizes: tuple[int, ...]) -> int:
+    r"""Rows per chunk of a prediction pass of ``n_members`` networks: a multiple of
+    ``CHUNK_ROW_MULTIPLE`` (at least one multiple)."""
+    rows = PREDICTION_CHUNK_ELEMENTS // (n_members * max(hidden_sizes))
+    return max(CHUNK_ROW_MULTIPLE, rows // CHUNK_ROW_MULTIPLE * CHUNK_ROW_MULTIPLE)
 
 
 def pearson(predictions: Tensor, targets: Tensor) -> Tensor:
@@ -93,11 +115,14 @@ def pretrain_proxies(
 
     Args:
         params: Initial ``Params`` of ``M`` networks.
-        Z: An ``N x d``-dim tensor of z-scored designs.
+        Z: An ``N x d``-dim tensor of z-scored designs, or anything that gives such rows by
+            index (``Z[index]`` for a long tensor ``index`` of any shape, with ``shape``,
+            ``dtype`` and ``device``), such as ``MentoringEnsemble.latent_rows()``: rows are
+            read a mini-batch at a time.
         y: An ``N``-dim tensor of z-scored scores.
         config: Supplies the pretraining settings.
         generator: Generator on ``Z.device`` for the splits and shuffles.
-        progress: Show a progress bar over epochs.
+        progress: Show a progress bar over the mini-batches of all epochs.
 
     Returns:
         A ``PretrainResult``: the selected weights, their validation Pearson, the held-out
@@ -111,7 +136,9 @@ def pretrain_proxies(
     if config.bootstrap:  # each proxy trains on its own resample, drawn with replacement
         draws = torch.randint(n_train, (n_members, n_train), generator=generator, device=Z.device)
         train_idx = train_idx.gather(1, draws)
-    Z_val, y_val = Z[val_idx], y[val_idx]  # M x n_val x d, M x n_val
+        del draws
+    y_val = y[val_idx]  # M x n_val; the designs are read a chunk at a time (validation_pass)
+    val_chunk = prediction_chunk_rows(n_members, config.hidden_sizes)
 
     leaves = [p.detach().clone().requires_grad_(True) for p in params]
     best = [p.detach().clone() for p in params]
@@ -120,34 +147,73 @@ def pretrain_proxies(
     history = []
     # CUDA: one fused kernel per Adam step instead of several per tensor (same update).
     optimizer = torch.optim.Adam(leaves, lr=config.pretrain_lr, fused=True if Z.is_cuda else None)
-    epochs = range(config.pretrain_epochs)
+    batches_per_epoch = -(-n_train // config.batch_size)
+    bar = None
     if progress:
         from tqdm.auto import tqdm
 
-        epochs = tqdm(epochs, desc="pretraining", leave=False)
-    with torch.enable_grad():
-        for epoch in epochs:
-            for group in optimizer.param_groups:
-                group["lr"] = cosine_lr(config.pretrain_lr, epoch, config.pretrain_epochs)
-            shuffle = torch.rand(n_members, n_train, generator=generator, device=Z.device)
-            epoch_idx = train_idx.gather(1, shuffle.argsort(dim=1))
-            for start in range(0, n_train, config.batch_size):
-                idx = epoch_idx[:, start : start + config.batch_size]
-                f = mlp_forward(leaves, Z[idx], config.activation)
-                loss = batch_loss(f, y[idx], config.pretrain_loss)
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                optimizer.step()
-            with torch.no_grad():
-                r = pearson(mlp_forward(leaves, Z_val, config.activation), y_val)
-                history.append(r)
-                improved = r > best_r
-                best_r = torch.where(improved, r, best_r)
-                best_epoch = torch.where(improved, epoch, best_epoch)
-                for kept, current in zip(best, leaves):
-                    mask = improved.view(-1, *([1] * (kept.dim() - 1)))
-                    kept.copy_(torch.where(mask, current, kept))
+        bar = tqdm(total=config.pretrain_epochs * batches_per_epoch, desc="pretraining",
+                   unit="batch", leave=False)
+    try:
+        with torch.enable_grad():
+            for epoch in range(config.pretrain_epochs):
+                for group in optimizer.param_groups:
+                    group["lr"] = cosine_lr(config.pretrain_lr, epoch, config.pretrain_epochs)
+                shuffle = torch.rand(n_members, n_train, generator=generator, device=Z.device)
+                permutation = shuffle.argsort(dim=1)  # each proxy's order of its training rows
+                del shuffle
+                for start in range(0, n_train, config.batch_size):
+                    idx = train_idx.gather(1, permutation[:, start : start + config.batch_size])
+                    f = mlp_forward(leaves, Z[idx], config.activation)
+                    loss = batch_loss(f, y[idx], config.pretrain_loss)
+                    optimizer.zero_grad(set_to_none=True)
+                    loss.backward()
+                    optimizer.step()
+                    if bar is not None:
+                        bar.update(1)
+                del permutation
+                with torch.no_grad():
+                    r = pearson(validation_pass(leaves, Z, val_idx, config.activation,
+                                                val_chunk), y_val)
+                    history.append(r)
+                    improved = r > best_r
+                    best_r = torch.where(improved, r, best_r)
+                    best_epoch = torch.where(improved, epoch, best_epoch)
+                    for kept, current in zip(best, leaves):
+                        mask = improved.view(-1, *([1] * (kept.dim() - 1)))
+                        kept.copy_(torch.where(mask, current, kept))
+                if bar is not None:
+                    bar.set_postfix(epoch=f"{epoch + 1}/{config.pretrain_epochs}",
+                                    refresh=False)
+    finally:
+        if bar is not None:
+            bar.close()
     return PretrainResult(
         params=tuple(best), val_pearson=best_r, val_index=val_idx, train_index=train_idx,
         history=torch.stack(history), best_epoch=best_epoch,
     )
+
+
+def validation_pass(
+    params: Params, Z: Tensor, index: Tensor, activation: str, chunk_rows: int
+) -> Tensor:
+    r"""Network ``m``'s predictions at its own rows ``Z[index[m]]``, ``chunk_rows`` columns of
+    ``index`` at a time (one pass when they all fit).
+
+    Args:
+        params: ``Params`` of ``M`` networks.
+        Z: ``N x d`` latent designs (a tensor or ``LatentRows``).
+        index: An ``M x n``-dim long tensor of rows.
+
+    Returns:
+        An ``M x n``-dim tensor.
+    """
+    if index.shape[1] <= chunk_rows:
+        return mlp_forward(params, Z[index], activation)
+    # One output tensor, filled chunk by chunk: small results kept between the chunks'
+    # temporaries would fragment the heap (measured: +1 GB resident over 1M rows).
+    out = torch.empty(index.shape, dtype=Z.dtype, device=Z.device)
+    for start in range(0, index.shape[1], chunk_rows):
+        part = index[:, start:start + chunk_rows]
+        out[:, start:start + chunk_rows] = mlp_forward(params, Z[part], activation)
+    return out

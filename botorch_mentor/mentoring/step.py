@@ -114,7 +114,8 @@ def outer_loss_gradient(
 
     Args:
         params: ``Params`` of ``E`` networks.
-        data_X: An ``N x d``-dim tensor of (z-scored) designs that every network sees.
+        data_X: An ``N x d``-dim tensor of (z-scored) designs that every network sees (or
+            ``LatentRows``: it is read a slice of rows at a time).
         data_y: An ``N``-dim tensor of (z-scored) scores.
         activation: The networks' hidden activation.
         chunk_rows: Rows per chunk.
@@ -130,8 +131,6 @@ def outer_loss_gradient(
     member_block = n_members if member_block is None else member_block
     total = [torch.zeros_like(p) for p in params]
     cast = compute_dtype is not None and compute_dtype != params[0].dtype
-    X_c = data_X.to(compute_dtype) if cast else data_X
-    y_c = data_y.to(compute_dtype) if cast else data_y
     for first in range(0, n_members, member_block):
         block = slice(first, first + member_block)
         block_params = tuple(
@@ -139,8 +138,11 @@ def outer_loss_gradient(
         )
         for start in range(0, n_rows, chunk_rows):
             rows = slice(start, start + chunk_rows)
+            X_rows, y_rows = data_X[rows], data_y[rows]  # cast a chunk at a time: no copy
+            if cast:  # of the data in the compute dtype
+                X_rows, y_rows = X_rows.to(compute_dtype), y_rows.to(compute_dtype)
             grads = squared_error_gradient(
-                block_params, X_c[rows], y_c[rows], 1.0 / n_rows, activation
+                block_params, X_rows, y_rows, 1.0 / n_rows, activation
             )
             for t, g in zip(total, grads):
                 t[block].add_(g)

@@ -52,6 +52,8 @@ class MentoringEnsemble(EnsembleModel):
         input_transform: InputTransform | None = None,
         outcome_transform: OutcomeTransform | None = None,
         config: MentoringConfig | None = None,
+        *,
+        copy_data: bool = True,
     ) -> None:
         r"""
         Args:
@@ -64,6 +66,10 @@ class MentoringEnsemble(EnsembleModel):
                 use (``resolve_config(None, "surrogate")``: five bootstrapped proxies of width
                 64 with a calibrated spread, fitted in seconds on a CPU). The paper's
                 configuration is ``MentoringConfig.paper()``.
+            copy_data: Keep copies of ``train_X`` and ``train_Y`` (default). False keeps the
+                tensors given (without an ``outcome_transform``), for callers that build
+                them for the model and let them go: one copy of a large dataset instead of
+                two while the model is built.
         """
         super().__init__()
         if config is None:
@@ -91,8 +97,8 @@ class MentoringEnsemble(EnsembleModel):
         x_std = torch.where(x_std > 0, x_std, torch.ones_like(x_std))
         # The training data is not part of the state dict (as in BoTorch's GPs): Ax loads a
         # fitted state into a model built on a different number of rows.
-        self.train_X = train_X.detach().clone()
-        self.train_Y = train_Y.detach().clone()
+        self.train_X = train_X.detach().clone() if copy_data else train_X.detach()
+        self.train_Y = train_Y.detach().clone() if copy_data else train_Y.detach()
         self.register_buffer("x_mean", X_t.mean(dim=0))
         self.register_buffer("x_std", x_std)
         self.register_buffer("y_mean", train_Y.mean())
@@ -252,10 +258,21 @@ class MentoringEnsemble(EnsembleModel):
         return X_t
 
     def latent_training_data(self) -> tuple[Tensor, Tensor]:
-        r"""The training data in latent space: an ``n x d`` and an ``n``-dim tensor."""
+        r"""The training data in latent space: an ``n x d`` and an ``n``-dim tensor (a second
+        copy of the designs; ``latent_rows`` standardizes rows on demand instead)."""
         Z = self.to_latent(self.train_X)
-        y = (self.train_Y.squeeze(-1) - self.y_mean) / self.y_std
-        return Z, y
+        return Z, self.latent_training_scores()
+
+    def latent_training_scores(self) -> Tensor:
+        r"""The ``n`` training scores in latent (z-scored) units."""
+        return (self.train_Y.squeeze(-1) - self.y_mean) / self.y_std
+
+    def latent_rows(self) -> LatentRows:
+        r"""The latent training designs as a ``LatentRows`` view: rows are standardized when
+        they are read, so that fitting and the ascent hold one copy of the data (the
+        ``train_X`` the model keeps), whatever the number of rows."""
+        self.eval()
+        return LatentRows(self)
 
     def to_original_units(self, f: Tensor) -> Tensor:
         r"""Latent predictions (any shape) to the original units of ``train_Y``."""
@@ -289,3 +306,42 @@ class MentoringEnsemble(EnsembleModel):
         r"""Every proxy's latent prediction at latent designs ``Z`` (``n x d``): ``M x n``."""
         params = self.proxy_params() if params is None else params
         return mlp_forward(params, Z, self.config.activation)
+
+
+class LatentRows:
+    r"""The latent (input-transformed, z-scored) training designs of a ``MentoringEnsemble``,
+    read a block of rows at a time.
+
+    ``rows[index]`` is ``model.to_latent(model.train_X)[index]`` (``index``: an integer
+    tensor of any shape, or a slice), computed from the gathered rows only: the transforms
+    act on each row by itself, so the values are the same, bit for bit, while the whole
+    ``n x d`` latent copy is never held. It has the ``shape``, ``dtype`` and ``device`` of
+    that copy, so the fitting and mentoring code that reads training rows by index or by
+    slice takes either one.
+    """
+
+    def __init__(self, model: MentoringEnsemble) -> None:
+        self._model = model
+        self.shape = torch.Size(model.train_X.shape)
+        self.dtype = model.x_mean.dtype
+        self.device = model.train_X.device
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    @property
+    def is_cuda(self) -> bool:
+        return self.device.type == "cuda"
+
+    def dim(self) -> int:
+        return len(self.shape)
+
+    def __getitem__(self, index: Tensor | slice) -> Tensor:
+        model = self._model
+        return model.standardize_X(model.transform_inputs(model.train_X[index]))
+
+    def blocks(self, rows: int):
+        r"""Yield consecutive ``rows``-row blocks of latent designs (the last may be
+        shorter)."""
+        for start in range(0, self.shape[0], rows):
+            yield self[start:start + rows]

@@ -31,6 +31,7 @@ from botorch_mentor.optim.selection import (
     embedding_distances,
     greedy_select,
     in_training_data,
+    training_embedding,
 )
 from botorch_mentor.random import make_generator, select_rows
 from botorch_mentor.validation import check_design_tensor
@@ -158,7 +159,8 @@ def optimize_designs(
 
     generator = make_generator(seed, X_start.device, "neighbourhoods")
     batch_generator = make_generator(seed, X_start.device, "outer_batches")
-    data_X, data_y = model.latent_training_data()
+    # One copy of the data: the outer batches' rows are standardized as they are read.
+    data_X, data_y = model.latent_rows(), model.latent_training_scores()
     start_params = (
         model.pretrained_params() if config.initial_proxies == "pretrained"
         else model.proxy_params()
@@ -328,7 +330,7 @@ def _select_batch(
     scores = scores / counts
 
     embedded = design_embedding(pool, model.to_latent, space.tokens)
-    train_embedded = design_embedding(model.train_X, model.to_latent, space.tokens)
+    train_embedded = training_embedding(model.train_X, model.to_latent, space.tokens)
     chosen = greedy_select(
         scores,
         lambda i: embedding_distances(embedded[i:i + 1], embedded)[0],
