@@ -220,7 +220,7 @@ def main() -> int:
                 continue
             r = json.loads(out.strip().splitlines()[-1])
             lines.append(
-                f"| `propose` (DataFrame) | {r['rows']:,} | {r['fit_s']:.0f} | "
+                f"| `propose` (DataFrame) | {r['rows']:>9,} | {r['fit_s']:.0f} | "
                 f"{r['propose_s']:.0f} | {r['total_s']:.0f} | {peak:.2f} | {r['distinct']} "
                 f"({r['new']} new) | {r['true_max']:.3f} | {r['true_median']:.3f} | "
                 f"{r['above_best']} |")
@@ -261,8 +261,8 @@ def main() -> int:
     print("| path | rows | fit s | propose s | total s | peak RSS GB | designs | true max "
           "| true median | above table's best |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for line in lines:
-        print(line)
+    for line in sorted(lines, key=lambda line: (" CSV" in line, line.split("|")[2])):
+        print(line)  # by path, then by rows
     return 0
 
 
