@@ -20,7 +20,9 @@ measured the same way.
         python benchmarks/scale.py --rows 10k 100k 1M all --cli --threads 2
 
 Times depend on what else the machine runs: the printed header gives the load average before
-and after, so that a table measured beside other work says so.
+and after, so that a table measured beside other work says so. Beside other busy processes
+use ``--threads 1``: more torch threads than free cores collapse (measured on a 2-CPU machine
+with two busy processes: 0.2 s per pretraining mini-batch at 2 threads, 6 ms at 1).
 """
 
 from __future__ import annotations
@@ -254,7 +256,7 @@ def main() -> int:
     load_after = os.getloadavg()
 
     print()
-    print(f"TFBind10 at scale, {args.preset} preset, {args.threads} torch threads, "
+    print(f"TFBind10 at scale, {args.preset} preset, {args.threads} torch thread(s), "
           f"n = 128 (distinct batch); {datetime.date.today().isoformat()}, {machine()}; "
           f"load average {load_before[0]:.1f} before, {load_after[0]:.1f} after.")
     print()
