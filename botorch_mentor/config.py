@@ -60,6 +60,11 @@ class MentoringConfig:
     # --- pretraining ---------------------------------------------------------------------
     pretrain_epochs: int = 200
     """Epochs of pretraining; the learning rate follows a cosine schedule over them."""
+    pretrain_max_steps: int | None = None
+    """Budget of mini-batch updates of pretraining, or None (the paper: every epoch). A table
+    so large that ``pretrain_epochs`` epochs would take more updates runs fewer epochs, as
+    many as the budget holds (at least one; see ``pretrain_epochs_for``), the cosine schedule
+    spread over them. The fast preset's budget leaves tables up to 625,000 rows untouched."""
     pretrain_lr: float = 0.1
     """Initial Adam learning rate of pretraining."""
     batch_size: int = 128
@@ -163,6 +168,8 @@ class MentoringConfig:
                 f"activation must be one of relu, silu, softplus, tanh; got {self.activation!r}."
             )
         _check_int(self, "pretrain_epochs", minimum=1)
+        if self.pretrain_max_steps is not None:
+            _check_int(self, "pretrain_max_steps", minimum=1, hint="or None for no budget")
         _check_int(self, "batch_size", minimum=1)
         _check_int(self, "n_neighbours", minimum=2, hint="at least one pair is needed")
         if self.n_neighbours > MAX_NEIGHBOURS:
@@ -270,6 +277,7 @@ class MentoringConfig:
         base = cls.paper(discrete=discrete).replace(
             hidden_sizes=(64, 64),
             pretrain_epochs=20,
+            pretrain_max_steps=FAST_PRETRAIN_MAX_STEPS,
             batch_size=256,
             pretrain_lr=0.01,
             outer_batch_size=512,
@@ -287,6 +295,10 @@ class MentoringConfig:
         )
         return base.replace(**changes)
 
+
+FAST_PRETRAIN_MAX_STEPS = 50_000
+"""Mini-batch updates of the fast preset's pretraining at most (documentation:
+results/scale): 20 epochs of 256 rows up to 625,000 rows, fewer epochs beyond."""
 
 SURROGATE_PROXIES = 5
 """Proxies of the surrogate preset."""

@@ -4,6 +4,7 @@ days; saying so beats a progress bar that never moves)."""
 from __future__ import annotations
 
 from botorch_mentor.config import MentoringConfig
+from botorch_mentor.fitting.pretrain import pretrain_epochs_for
 
 CPU_FLOPS = 5.5e10
 """Sustained FLOP/s of the batched proxies on a 2-core CPU (measured by
@@ -28,7 +29,8 @@ def estimate_flops(
     proxies need it, so this is an upper bound); with ``outer_refresh = R`` one step in R.
     """
     weights = proxy_parameters(n_features, config.hidden_sizes)
-    pretrain = 6.0 * weights * n_rows * config.pretrain_epochs * config.n_proxies
+    epochs = pretrain_epochs_for(config, n_rows)
+    pretrain = 6.0 * weights * n_rows * epochs * config.n_proxies
     outer_rows = min(n_rows, config.outer_batch_size or n_rows)
     per_step = 6.0 * weights * outer_rows * config.n_proxies * config.n_candidates
     return pretrain + outer_passes * per_step * config.ascent_steps / config.outer_refresh

@@ -29,6 +29,7 @@ from botorch_mentor.benchmark.methods import METHODS, check_methods
 from botorch_mentor.config import MentoringConfig
 from botorch_mentor.diversity import DesignDistance, batch_metrics, count_distinct
 from botorch_mentor.fitting.fit import fit_mentoring_ensemble
+from botorch_mentor.fitting.pretrain import pretrain_epochs_for
 from botorch_mentor.models.ensemble import MentoringEnsemble
 from botorch_mentor.optim.design_space import DesignSpace
 from botorch_mentor.optim.selection import batch_selection
@@ -37,7 +38,7 @@ from botorch_mentor.tasks.base import OfflineTask
 from botorch_mentor.tasks.cache import write_atomic
 from botorch_mentor.tasks.registry import get_task
 from botorch_mentor.threads import DEFAULT_THREADS, check_threads, torch_threads
-from botorch_mentor.validation import check_device
+from botorch_mentor.validation import check_device, validation_rows
 from botorch_mentor.workers import (
     RequestFailed,
     WorkerDied,
@@ -110,9 +111,16 @@ class RunSettings:
 def run_identity(task: OfflineTask, settings: RunSettings) -> dict:
     r"""Everything that makes two runs of the same (method, seed) comparable: the preset, the
     precision, the device type, the torch threads per run and every config field but the
-    seed."""
-    config = preset_config(settings.preset, task.discrete, **settings.changes).to_dict()
+    seed. A pretraining step budget that does not bind on this task's rows is recorded as
+    None (no budget): it changes nothing, so records made before the budget existed stay
+    comparable."""
+    resolved = preset_config(settings.preset, task.discrete, **settings.changes)
+    config = resolved.to_dict()
     config.pop("seed")
+    n_rows = int(task.y.shape[0])
+    n_train = n_rows - validation_rows(n_rows, resolved.val_fraction)
+    if pretrain_epochs_for(resolved, n_train) == resolved.pretrain_epochs:
+        config["pretrain_max_steps"] = None
     return {
         "preset": settings.preset,
         "dtype": str(settings.dtype).replace("torch.", ""),

@@ -3,7 +3,7 @@ r"""Pretraining of all proxies at once (the paper's proxies: Chen et al., NeurIP
 Each proxy has its own random 90/10 train/validation split and its own shuffling (and, with
 ``config.bootstrap``, its own resample of the training rows drawn with replacement); all are
 trained in one batched network with Adam (learning rate ``pretrain_lr`` on a per-epoch cosine
-schedule), mini-batches of ``batch_size``, MSE on z-scored scores (or the ListNet ranking
+schedule; ``pretrain_epochs`` epochs, fewer on tables too large for ``pretrain_max_steps``), mini-batches of ``batch_size``, MSE on z-scored scores (or the ListNet ranking
 loss, ``config.pretrain_loss``), and each keeps the weights
 of its epoch with the best validation Pearson correlation. Adam acts element-wise and the
 networks share no weights, so this equals training the proxies one after another.
@@ -58,6 +58,16 @@ def pearson(predictions: Tensor, targets: Tensor) -> Tensor:
     t = targets - targets.mean(dim=-1, keepdim=True)
     r = (p * t).sum(-1) / (p.square().sum(-1).sqrt() * t.square().sum(-1).sqrt())
     return torch.nan_to_num(r, nan=-math.inf)
+
+
+def pretrain_epochs_for(config: MentoringConfig, n_train: int) -> int:
+    r"""Epochs that pretraining runs on ``n_train`` training rows: ``config.pretrain_epochs``,
+    cut to the most whole epochs of ``ceil(n_train / batch_size)`` mini-batches that
+    ``config.pretrain_max_steps`` holds (at least one)."""
+    if config.pretrain_max_steps is None:
+        return config.pretrain_epochs
+    batches_per_epoch = max(1, -(-n_train // config.batch_size))
+    return max(1, min(config.pretrain_epochs, config.pretrain_max_steps // batches_per_epoch))
 
 
 def cosine_lr(base_lr: float, epoch: int, n_epochs: int) -> float:
@@ -148,17 +158,18 @@ def pretrain_proxies(
     # CUDA: one fused kernel per Adam step instead of several per tensor (same update).
     optimizer = torch.optim.Adam(leaves, lr=config.pretrain_lr, fused=True if Z.is_cuda else None)
     batches_per_epoch = -(-n_train // config.batch_size)
+    n_epochs = pretrain_epochs_for(config, n_train)
     bar = None
     if progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=config.pretrain_epochs * batches_per_epoch, desc="pretraining",
+        bar = tqdm(total=n_epochs * batches_per_epoch, desc="pretraining",
                    unit="batch", leave=False)
     try:
         with torch.enable_grad():
-            for epoch in range(config.pretrain_epochs):
+            for epoch in range(n_epochs):
                 for group in optimizer.param_groups:
-                    group["lr"] = cosine_lr(config.pretrain_lr, epoch, config.pretrain_epochs)
+                    group["lr"] = cosine_lr(config.pretrain_lr, epoch, n_epochs)
                 shuffle = torch.rand(n_members, n_train, generator=generator, device=Z.device)
                 permutation = shuffle.argsort(dim=1)  # each proxy's order of its training rows
                 del shuffle
@@ -183,7 +194,7 @@ def pretrain_proxies(
                         mask = improved.view(-1, *([1] * (kept.dim() - 1)))
                         kept.copy_(torch.where(mask, current, kept))
                 if bar is not None:
-                    bar.set_postfix(epoch=f"{epoch + 1}/{config.pretrain_epochs}",
+                    bar.set_postfix(epoch=f"{epoch + 1}/{n_epochs}",
                                     refresh=False)
     finally:
         if bar is not None:

@@ -234,3 +234,23 @@ def test_differences_against_a_written_out_list():
         ("gone", 3, "not set"),
         ("threads", 1, 2),
     ]  # bootstrap: not recorded, at its default, so the same
+
+
+def test_identity_records_a_step_budget_only_where_it_binds():
+    """200 visible rows (180 training rows: one batch of 256 per epoch) under a budget of 1
+    update: 1 of the 2 epochs, so the budget is recorded; a budget of 2 binds nowhere and is
+    recorded as None, the value folders made before the budget existed are compared with."""
+    import torch
+
+    from botorch_mentor.benchmark.runner import RunSettings, run_identity
+
+    task = synthetic_task("hartmann6", n_samples=400)
+    settings = RunSettings("fast", "cpu", torch.float64,
+                           changes={"pretrain_epochs": 2, "pretrain_max_steps": 1})
+    assert task.y.shape[0] == 200
+    assert run_identity(task, settings)["config"]["pretrain_max_steps"] == 1
+    loose = RunSettings("fast", "cpu", torch.float64,
+                        changes={"pretrain_epochs": 2, "pretrain_max_steps": 2})
+    assert run_identity(task, loose)["config"]["pretrain_max_steps"] is None
+    assert run_identity(task, RunSettings("fast", "cpu", torch.float64))["config"][
+        "pretrain_max_steps"] is None  # the fast preset's budget: 20 x 2 updates is far below

@@ -246,3 +246,46 @@ def test_mini_batches_with_tanh_equal_each_proxy_trained_alone():
             epoch_orders=[shuffle[e] for shuffle in shuffles], batch_size=B)
         assert torch.equal(result.val_index[e], val_rows[e])
         np.testing.assert_allclose(result.history[:, e].numpy(), history, rtol=1e-7, atol=1e-9)
+
+
+def test_step_budget_runs_the_whole_epochs_it_holds_with_their_own_schedule():
+    """81 training rows in batches of 20 make 5 updates per epoch: a budget of 14 updates
+    holds 2 whole epochs, and the reference trained for 2 epochs (its cosine schedule over 2)
+    gives the same history; the budget never cuts below one epoch nor adds epochs."""
+    from botorch_mentor.fitting.pretrain import pretrain_epochs_for
+
+    Z, y = _data()
+    M, B = 3, 20
+    config = MentoringConfig.fast(n_proxies=M, hidden_sizes=(10,), pretrain_epochs=6,
+                                  batch_size=B, pretrain_lr=0.03, pretrain_max_steps=14)
+    assert pretrain_epochs_for(config, 81) == 2
+    assert pretrain_epochs_for(config.replace(pretrain_max_steps=3), 81) == 1
+    assert pretrain_epochs_for(config.replace(pretrain_max_steps=10**6), 81) == 6
+    assert pretrain_epochs_for(config.replace(pretrain_max_steps=None), 10**9) == 6
+    init = init_params(M, 3, (10,), generator=torch.Generator().manual_seed(1),
+                       dtype=torch.float64)
+    result = pretrain_proxies(init, Z, y, config, generator=make_generator(5, "cpu"))
+    assert result.history.shape == (2, M)
+
+    g = make_generator(5, "cpu")
+    order = torch.rand(M, 90, generator=g).argsort(dim=1)
+    val_rows, train_rows = order[:, :9], order[:, 9:]
+    shuffles = [torch.rand(M, 81, generator=g).argsort(dim=1) for _ in range(2)]
+    for e in range(M):
+        module = module_from_params(init, e)
+        _, _, history = _train_alone(
+            module, Z, y, train_rows[e], val_rows[e], 2, 0.03,
+            epoch_orders=[shuffle[e] for shuffle in shuffles], batch_size=B)
+        np.testing.assert_allclose(result.history[:, e].numpy(), history, rtol=1e-7, atol=1e-9)
+
+
+def test_fast_preset_budget_leaves_panel_sized_tables_alone():
+    from botorch_mentor.fitting.pretrain import pretrain_epochs_for
+
+    fast = MentoringConfig.fast()
+    assert fast.pretrain_max_steps is not None
+    assert MentoringConfig.paper().pretrain_max_steps is None
+    assert pretrain_epochs_for(fast, 625_000) == fast.pretrain_epochs
+    assert pretrain_epochs_for(fast, 4_161_482 - 416_148) == 3  # TFBind10's training rows
+    with pytest.raises(ValueError, match="pretrain_max_steps"):
+        MentoringConfig.fast(pretrain_max_steps=0)
