@@ -146,7 +146,7 @@ def child_score(path: Path, rows: int | None) -> dict:
 
 
 def measured(command: list[str], log: Path, threads: int) -> tuple[int, float, float, str]:
-    r"""Run ``command`` in a fresh process; its exit status, wall seconds, peak resident GB
+    r"""Run ``command`` in a fresh process; its exit status, wall seconds, peak resident GiB
     (its own ``ru_maxrss``) and standard output."""
     env = dict(os.environ, OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
     with open(log, "w") as err:
@@ -260,7 +260,7 @@ def main() -> int:
           f"n = 128 (distinct batch); {datetime.date.today().isoformat()}, {machine()}; "
           f"load average {load_before[0]:.1f} before, {load_after[0]:.1f} after.")
     print()
-    print("| path | rows | fit s | propose s | total s | peak RSS GB | designs | true max "
+    print("| path | rows | fit s | propose s | total s | peak RSS GiB | designs | true max "
           "| true median | above table's best |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for line in sorted(lines, key=lambda line: (" CSV" in line, line.split("|")[2])):

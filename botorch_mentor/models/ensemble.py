@@ -33,6 +33,37 @@ from botorch_mentor.random import make_generator
 from botorch_mentor.validation import check_design_tensor, check_training_data, precision
 
 
+STATISTICS_BLOCK_ELEMENTS = 1 << 24
+"""Designs of at most this many elements get their column mean and standard deviation from
+torch's own reductions (which hold a temporary as large as the data); larger ones are reduced
+a block of rows at a time (``column_mean_std``)."""
+
+
+def column_mean_std(X: Tensor) -> tuple[Tensor, Tensor]:
+    r"""Each column's mean and sample standard deviation (``n - 1``) of an ``n x d`` tensor.
+
+    Up to ``STATISTICS_BLOCK_ELEMENTS`` elements: ``X.mean(0)`` and ``X.std(0)``. Larger data
+    is reduced in blocks of rows (two passes: the mean, then the squared deviations from it),
+    so that no temporary grows with ``n``; the values agree with torch's to rounding.
+
+    Returns:
+        Two ``d``-dim tensors, the dtype and device of ``X``.
+    """
+    if X.numel() <= STATISTICS_BLOCK_ELEMENTS:
+        return X.mean(dim=0), X.std(dim=0)
+    n_rows = X.shape[0]
+    rows = max(1, STATISTICS_BLOCK_ELEMENTS // max(1, X.shape[1]))
+    total = torch.zeros(X.shape[1], dtype=torch.float64, device=X.device)
+    for start in range(0, n_rows, rows):
+        total += X[start:start + rows].sum(dim=0, dtype=torch.float64)
+    mean = total / n_rows
+    squares = torch.zeros_like(total)
+    for start in range(0, n_rows, rows):
+        squares += (X[start:start + rows].to(torch.float64) - mean).square().sum(dim=0)
+    std = (squares / (n_rows - 1)).sqrt()
+    return mean.to(X.dtype), std.to(X.dtype)
+
+
 class MentoringEnsemble(EnsembleModel):
     r"""An ensemble of ``config.n_proxies`` neural proxies, fitted and mentored by
     ``fit_mentoring_ensemble`` and used by ``optimize_designs`` or any BoTorch acquisition.
@@ -93,13 +124,13 @@ class MentoringEnsemble(EnsembleModel):
                 self.input_transform = input_transform
             else:
                 X_t = train_X
-        x_std = X_t.std(dim=0)
+        x_mean, x_std = column_mean_std(X_t)
         x_std = torch.where(x_std > 0, x_std, torch.ones_like(x_std))
         # The training data is not part of the state dict (as in BoTorch's GPs): Ax loads a
         # fitted state into a model built on a different number of rows.
         self.train_X = train_X.detach().clone() if copy_data else train_X.detach()
         self.train_Y = train_Y.detach().clone() if copy_data else train_Y.detach()
-        self.register_buffer("x_mean", X_t.mean(dim=0))
+        self.register_buffer("x_mean", x_mean)
         self.register_buffer("x_std", x_std)
         self.register_buffer("y_mean", train_Y.mean())
         self.register_buffer("y_std", train_Y.std())

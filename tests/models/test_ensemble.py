@@ -137,3 +137,29 @@ def test_bad_posterior_input(fitted_model):
         fitted_model.posterior(torch.rand(3, 5, dtype=torch.float64))
     with pytest.raises(ValueError, match="NaN"):
         fitted_model.posterior(torch.full((3, 4), float("nan"), dtype=torch.float64))
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_column_statistics_in_blocks_equal_numpy(monkeypatch, dtype):
+    """Data larger than one block (here 64 elements: blocks of 21 rows of 3 columns) is
+    reduced block by block; mean and sample std agree with NumPy's over the whole array, and
+    the model standardizes with them."""
+    import numpy as np
+
+    from botorch_mentor import MentoringConfig, MentoringEnsemble
+    from botorch_mentor.models import ensemble
+
+    g = torch.Generator().manual_seed(3)
+    X = (torch.randn(100, 3, generator=g, dtype=torch.float64) * torch.tensor([1.0, 5.0, 0.1])
+         + torch.tensor([3.0, -2.0, 7.0])).to(dtype)
+    monkeypatch.setattr(ensemble, "STATISTICS_BLOCK_ELEMENTS", 64)
+    mean, std = ensemble.column_mean_std(X)
+    reference = X.double().numpy()
+    tol = dict(rtol=1e-6 if dtype == torch.float32 else 1e-12, atol=0)
+    np.testing.assert_allclose(mean.double().numpy(), reference.mean(axis=0), **tol)
+    np.testing.assert_allclose(std.double().numpy(), reference.std(axis=0, ddof=1), **tol)
+    assert mean.dtype == std.dtype == dtype
+    Y = X[:, :1].sum(-1, keepdim=True)
+    model = MentoringEnsemble(X, Y, config=MentoringConfig.fast(hidden_sizes=(4,)))
+    torch.testing.assert_close(model.x_mean, mean)
+    torch.testing.assert_close(model.x_std, std)
