@@ -96,41 +96,96 @@ def split(tasks: dict[str, tuple[str, Callable]]) -> dict[str, str]:
     return halves
 
 
-def report(output: Path, names: list[str], tasks) -> None:
-    print("| task | family | proxies | seeds | grad-mean 100th / 50th | tri-mentoring minus "
-          "grad-mean | tri-mentoring-raw minus grad-mean |")
-    print("|---|---|---|---|---|---|---|")
-    summary: dict[tuple[str, str, str], list[tuple[float, float]]] = {}
-    for name in names:
+BATCHES = ("distinct", "plain")
+BASELINE = ("grad-mean", "mse")
+"""The reference every configuration is paired with: mean-ensemble ascent, MSE proxies."""
+
+
+def _scores(record: dict, batch: str) -> tuple[float, float]:
+    r"""A record's (100th, 50th) for ``batch``: its own batch (distinct) or its plain one."""
+    if batch == "distinct":
+        return record["score_100th"], record["score_50th"]
+    return record["plain_score_100th"], record["plain_score_50th"]
+
+
+def task_means(output: Path, name: str, batch: str) -> dict[tuple[str, str], dict]:
+    r"""Per configuration (method, proxies) of one task: the seeds, the mean 100th / 50th and
+    the mean paired difference to ``BASELINE`` on the seeds both ran."""
+    by: dict[tuple[str, str, int], tuple[float, float]] = {}
+    for loss in LOSSES:
+        for r in read_records(output / name / loss):
+            by[r["method"], loss, r["seed"]] = _scores(r, batch)
+    out = {}
+    for method in METHODS:
         for loss in LOSSES:
-            records = read_records(output / name / loss)
-            by = {(r["method"], r["seed"]): r for r in records}
-            seeds = sorted(s for m, s in by if m == "grad-mean")
+            seeds = sorted(s for m, p, s in by if (m, p) == (method, loss))
             if not seeds:
                 continue
+            paired = [s for s in seeds if (*BASELINE, s) in by]
+            out[method, loss] = {
+                "seeds": len(seeds),
+                "100th": statistics.mean(by[method, loss, s][0] for s in seeds),
+                "50th": statistics.mean(by[method, loss, s][1] for s in seeds),
+                "d100": statistics.mean(by[method, loss, s][0] - by[(*BASELINE, s)][0]
+                                        for s in paired) if paired else None,
+                "d50": statistics.mean(by[method, loss, s][1] - by[(*BASELINE, s)][1]
+                                       for s in paired) if paired else None,
+            }
+    return out
+
+
+def report(output: Path, names: list[str], tasks, batches=BATCHES) -> None:
+    r"""Per task and per family, every configuration's mean paired difference to
+    ``BASELINE`` (100th / 50th percentile); then the panel's mean over tasks and over
+    families (each family weighted equally)."""
+    configs = [(m, p) for p in LOSSES for m in METHODS if (m, p) != BASELINE]
+    header = " | ".join(f"{m} {p}" for m, p in configs)
+    for batch in batches:
+        print(f"\n#### {batch} batch: minus grad-mean with MSE proxies, paired by seed "
+              "(100th / 50th)\n")
+        print(f"| task | family | seeds | grad-mean mse 100th / 50th | {header} |")
+        print("|---|---|---|---|" + "---|" * len(configs))
+        per_family: dict[str, dict[tuple[str, str], list[tuple[float, float]]]] = {}
+        for name in names:
+            means = task_means(output, name, batch)
+            if BASELINE not in means:
+                continue
+            family = tasks[name][0]
             cells = []
-            for method in METHODS[1:]:
-                paired = [s for s in seeds if (method, s) in by]
-                d100 = [by[method, s]["score_100th"] - by["grad-mean", s]["score_100th"]
-                        for s in paired]
-                d50 = [by[method, s]["score_50th"] - by["grad-mean", s]["score_50th"]
-                       for s in paired]
-                if paired:
-                    summary.setdefault((tasks[name][0], loss, method), []).append(
-                        (statistics.mean(d100), statistics.mean(d50)))
-                cells.append(f"{statistics.mean(d100):+.3f} / {statistics.mean(d50):+.3f}"
-                             if paired else "-")
-            base = [by["grad-mean", s] for s in seeds]
-            print(f"| {name} | {tasks[name][0]} | {loss} | {len(seeds)} | "
-                  f"{statistics.mean(r['score_100th'] for r in base):.3f} / "
-                  f"{statistics.mean(r['score_50th'] for r in base):.3f} | "
-                  + " | ".join(cells) + " |")
-    print("\n| family | proxies | method | tasks | mean minus grad-mean, 100th / 50th |")
-    print("|---|---|---|---|---|")
-    for (family, loss, method), values in sorted(summary.items()):
-        print(f"| {family} | {loss} | {method} | {len(values)} | "
-              f"{statistics.mean(v[0] for v in values):+.3f} / "
-              f"{statistics.mean(v[1] for v in values):+.3f} |")
+            for config in configs:
+                m = means.get(config)
+                if m is None or m["d100"] is None:
+                    cells.append("-")
+                    continue
+                per_family.setdefault(family, {}).setdefault(config, []).append(
+                    (m["d100"], m["d50"]))
+                cells.append(f"{m['d100']:+.3f} / {m['d50']:+.3f}")
+            base = means[BASELINE]
+            print(f"| {name} | {family} | {base['seeds']} | {base['100th']:.3f} / "
+                  f"{base['50th']:.3f} | " + " | ".join(cells) + " |")
+        print(f"\n| family | tasks | {header} |")
+        print("|---|---|" + "---|" * len(configs))
+        family_means: dict[tuple[str, str], list[tuple[float, float]]] = {}
+        all_tasks: dict[tuple[str, str], list[tuple[float, float]]] = {}
+        for family, values in sorted(per_family.items()):
+            cells = []
+            for config in configs:
+                v = values.get(config, [])
+                all_tasks.setdefault(config, []).extend(v)
+                if v:
+                    mean = (statistics.mean(x[0] for x in v), statistics.mean(x[1] for x in v))
+                    family_means.setdefault(config, []).append(mean)
+                    cells.append(f"{mean[0]:+.3f} / {mean[1]:+.3f}")
+                else:
+                    cells.append("-")
+            n_tasks = max(len(v) for v in values.values())
+            print(f"| {family} | {n_tasks} | " + " | ".join(cells) + " |")
+        for label, table in (("all tasks", all_tasks), ("families, equal weight",
+                                                       family_means)):
+            cells = [f"{statistics.mean(x[0] for x in table[c]):+.3f} / "
+                     f"{statistics.mean(x[1] for x in table[c]):+.3f}" if table.get(c)
+                     else "-" for c in configs]
+            print(f"| **{label}** | | " + " | ".join(cells) + " |")
 
 
 def main() -> None:
@@ -141,6 +196,7 @@ def main() -> None:
     parser.add_argument("--families", nargs="+", default=["tf", "rna", "real", "continuous"])
     parser.add_argument("--losses", nargs="+", default=list(LOSSES))
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--output", type=Path, default=Path("docs/results/panel"))
     parser.add_argument("--list", action="store_true", help="print the split and stop")
     parser.add_argument("--report", action="store_true", help="only report")
@@ -159,7 +215,8 @@ def main() -> None:
             for loss in args.losses:
                 run_benchmark(task, methods=METHODS, seeds=args.seeds,
                               config_changes={"pretrain_loss": loss, "batch": "distinct"},
-                              output=args.output / name / loss, progress=True)
+                              output=args.output / name / loss, progress=True,
+                              workers=args.workers)
     report(args.output, names, tasks)
 
 
