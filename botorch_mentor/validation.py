@@ -17,6 +17,29 @@ if TYPE_CHECKING:
     from botorch_mentor.config import MentoringConfig
 
 
+FINITE_CHECK_ELEMENTS = 1 << 22
+"""Elements checked at once by ``all_finite``: ``torch.isfinite`` holds temporaries as large
+as its input (an absolute value among them), so large data is checked a block at a time."""
+
+
+def all_finite(value: Tensor) -> bool:
+    r"""No NaN or infinite entry in ``value``, checked ``FINITE_CHECK_ELEMENTS`` at a time."""
+    flat = value.reshape(-1) if value.is_contiguous() else value.contiguous().view(-1)
+    return all(bool(torch.isfinite(flat[start:start + FINITE_CHECK_ELEMENTS]).all())
+               for start in range(0, flat.numel(), FINITE_CHECK_ELEMENTS))
+
+
+def first_non_finite(value: Tensor) -> list[int]:
+    r"""The index (one int per dimension) of the first NaN or infinite entry of ``value``."""
+    flat = value.reshape(-1) if value.is_contiguous() else value.contiguous().view(-1)
+    for start in range(0, flat.numel(), FINITE_CHECK_ELEMENTS):
+        bad = (~torch.isfinite(flat[start:start + FINITE_CHECK_ELEMENTS])).nonzero()
+        if len(bad):
+            position = start + int(bad[0])
+            return [int(i) for i in torch.unravel_index(torch.tensor(position), value.shape)]
+    raise ValueError("every entry is finite")
+
+
 def check_float_tensor(value: object, name: str) -> Tensor:
     r"""``value`` must be a floating-point tensor with finite entries."""
     if not isinstance(value, Tensor):
@@ -29,8 +52,8 @@ def check_float_tensor(value: object, name: str) -> Tensor:
             f"{name} must be a float32 or float64 tensor, got {value.dtype}; "
             f"convert it with {name}.double() or {name}.float()."
         )
-    if value.numel() > 0 and not bool(torch.isfinite(value).all()):
-        bad = (~torch.isfinite(value)).nonzero()[0].tolist()
+    if value.numel() > 0 and not all_finite(value):
+        bad = first_non_finite(value)
         raise ValueError(
             f"{name} contains NaN or infinite values (first at index {bad}); "
             "drop or impute those rows before fitting."
