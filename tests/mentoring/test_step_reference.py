@@ -276,11 +276,52 @@ def test_scale_free_step_is_the_raw_step_with_alpha_over_kappa(activation, soft_
 
 
 def test_scale_free_floor_protects_flat_networks():
-    """A network with a nearly flat neighbourhood (kappa ~ 0) gets kappa = 0.1 x the median,
-    not an unbounded alpha."""
+    """A network with a nearly flat neighbourhood (kappa ~ 0) gets kappa = 0.1 x the median
+    of the positive kappas, not an unbounded alpha; a network with kappa exactly 0 gets an
+    infinite kernel (alpha 0), also when most networks are flat (the median over all of them
+    would be 0) or all are."""
+    import math
+
     from botorch_mentor.mentoring.step import scale_free_kernel
 
+    inf = math.inf
     kappa = torch.tensor([2.0, 4.0, 1e-12, 6.0, 0.0], dtype=torch.float64)
-    torch.testing.assert_close(
-        scale_free_kernel(kappa), torch.tensor([2.0, 4.0, 0.2, 6.0, 0.2], dtype=torch.float64)
+    torch.testing.assert_close(  # positive kappas 1e-12, 2, 4, 6: lower median 2
+        scale_free_kernel(kappa), torch.tensor([2.0, 4.0, 0.2, 6.0, inf], dtype=torch.float64)
     )
+    mostly_flat = torch.tensor([0.0, 0.0, 0.0, 3.0, 1e-9], dtype=torch.float64)
+    torch.testing.assert_close(  # positive kappas 1e-9, 3: lower median 1e-9
+        scale_free_kernel(mostly_flat),
+        torch.tensor([inf, inf, inf, 3.0, 1e-9], dtype=torch.float64))
+    assert torch.isinf(scale_free_kernel(torch.zeros(4))).all()
+
+
+def test_scale_free_step_leaves_dead_networks_unchanged_and_finite():
+    """Networks whose pair differences have gradients too small to square (kappa underflows
+    to 0: constant hidden units, output weights of 1e-170) beside live ones: they keep their
+    weights (before: alpha ~ 1e306 moved them by ~1e136) and the step stays finite."""
+    from botorch_mentor.config import MentoringConfig
+    from botorch_mentor.mentoring.step import mentoring_step
+    from botorch_mentor.nn import init_params
+
+    M, G, K, d = 3, 2, 6, 4
+    g = torch.Generator().manual_seed(0)
+    params = init_params(G * M, d, (8,), generator=g, dtype=torch.float64)
+    W1, b1, W2, b2 = (p.clone() for p in params)
+    flat = [0, 3, 4]  # half the networks (the median kappa is 0), one outvoted in group 0
+    W1[flat] = 0.0  # every hidden unit constant, the output nearly flat
+    b1[flat] = 1.0
+    W2[flat] = 1e-170
+    for weights in (W1, b1, W2, b2):  # group 0's live proxies agree: they outvote the flat one
+        weights[2] = weights[1]
+    params = (W1, b1, W2, b2)
+    points = torch.randn(G, K, d, generator=g, dtype=torch.float64)
+    a, b = torch.triu_indices(K, K, offset=1)
+    data_X = torch.randn(30, d, generator=g, dtype=torch.float64)
+    data_y = torch.randn(30, generator=g, dtype=torch.float64)
+    config = MentoringConfig.fast(n_proxies=M, hidden_sizes=(8,), strength="scale_free")
+    mentored, stats = mentoring_step(params, points, (a, b), M, data_X, data_y, config)
+    assert stats.disagreement[0, 0] > 0  # the flat proxy of group 0 is outvoted
+    for before, after in zip(params, mentored):
+        assert torch.isfinite(after).all()
+        assert torch.equal(after[flat], before[flat])
