@@ -4,7 +4,8 @@ For every size the whole user path runs in a fresh process (so each peak is that
 a table of ``sequence`` (ACGT strings) and ``score`` columns holding a fixed sample of the
 visible rows (``sample_rows``, seed 0; every row for ``all``) is handed to
 ``botorch_mentor.propose`` (fast preset, ``n=128``, the distinct batch, ``--threads``
-torch threads). Printed per size: the seconds of the fit (``fit_table_model`` inside
+torch threads). Printed per size: the pretraining epochs (20, fewer where the fast preset's
+budget of 50,000 updates binds), the seconds of the fit (``fit_table_model`` inside
 ``propose``: reading the table's designs, encoding, pretraining, calibration), of the rest of
 ``propose`` (the ascent of the 128 best distinct designs, the distinct batch, the table
 summaries), the peak resident memory of the process (``wait4``'s ``ru_maxrss``; the table
@@ -121,7 +122,14 @@ def child_propose(rows: int | None, threads: int, preset: str) -> dict:
                             threads=threads)
     total = time.perf_counter() - began
     assert torch.get_num_threads() >= 1
-    return {"rows": n_rows, "fit_s": fit_seconds[0], "propose_s": total - fit_seconds[0],
+    from botorch_mentor.fitting.pretrain import pretrain_epochs_for
+    from botorch_mentor.presets import resolve_config
+    from botorch_mentor.validation import validation_rows
+
+    config = resolve_config(preset, "design", True)
+    epochs = pretrain_epochs_for(config, n_rows - validation_rows(n_rows, config.val_fraction))
+    return {"rows": n_rows, "epochs": epochs, "fit_s": fit_seconds[0],
+            "propose_s": total - fit_seconds[0],
             "total_s": total, **true_scores(oracle, y_min, y_max, best, out["sequence"]),
             "new": int((~out["in_table"]).sum())}
 
@@ -222,7 +230,7 @@ def main() -> int:
                 continue
             r = json.loads(out.strip().splitlines()[-1])
             lines.append(
-                f"| `propose` (DataFrame) | {r['rows']:>9,} | {r['fit_s']:.0f} | "
+                f"| `propose` (DataFrame) | {r['rows']:>9,} | {r['epochs']} | {r['fit_s']:.0f} | "
                 f"{r['propose_s']:.0f} | {r['total_s']:.0f} | {peak:.2f} | {r['distinct']} "
                 f"({r['new']} new) | {r['true_max']:.3f} | {r['true_median']:.3f} | "
                 f"{r['above_best']} |")
@@ -249,7 +257,7 @@ def main() -> int:
                                 work / "score.log", args.threads)
         r = json.loads(out.strip().splitlines()[-1])
         lines.append(
-            f"| `botorch-mentor propose` (CSV) | 4,161,482 | | | {seconds:.0f} | {peak:.2f} | "
+            f"| `botorch-mentor propose` (CSV) | 4,161,482 | | | | {seconds:.0f} | {peak:.2f} | "
             f"{r['distinct']} ({r['new']} new) | {r['true_max']:.3f} | "
             f"{r['true_median']:.3f} | {r['above_best']} |")
         print(lines[-1], flush=True)
@@ -260,9 +268,9 @@ def main() -> int:
           f"n = 128 (distinct batch); {datetime.date.today().isoformat()}, {machine()}; "
           f"load average {load_before[0]:.1f} before, {load_after[0]:.1f} after.")
     print()
-    print("| path | rows | fit s | propose s | total s | peak RSS GiB | designs | true max "
-          "| true median | above table's best |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| path | rows | pretraining epochs | fit s | propose s | total s | peak RSS GiB | "
+          "designs | true max | true median | above table's best |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for line in sorted(lines, key=lambda line: (" CSV" in line, line.split("|")[2])):
         print(line)  # by path, then by rows
     return 0
