@@ -83,6 +83,10 @@ class MentoringConfig:
     on their own held-out rows are calibrated (not in the paper; for surrogate use)."""
 
     # --- mentoring -----------------------------------------------------------------------
+    mentoring: bool = True
+    """Mentor the proxies during the design ascent (``optimize_designs`` when its
+    ``mentoring`` argument is not given: ``propose``, the Ax generator). False: gradient
+    ascent on the ensemble's mean without mentoring (the benchmark's ``grad-mean``)."""
     mentoring_steps: int = 1
     """Mentoring steps per design step (the paper: 1), each on a fresh neighbourhood."""
     n_neighbours: int = 10
@@ -187,6 +191,8 @@ class MentoringConfig:
             )
         _check_int(self, "fit_mentoring_rounds", minimum=0)
         _check_int(self, "mentoring_steps", minimum=1)
+        if not isinstance(self.mentoring, bool):
+            raise ValueError(f"mentoring must be True or False, got {self.mentoring!r}.")
         if self.pretrain_loss not in ("mse", "listnet"):
             raise ValueError(
                 f"pretrain_loss must be 'mse' or 'listnet', got {self.pretrain_loss!r}."

@@ -102,7 +102,7 @@ def optimize_designs(
     steps: int | None = None,
     lr: float | None = None,
     mode: Literal["per_candidate", "shared"] | None = None,
-    mentoring: bool = True,
+    mentoring: bool | None = None,
     objective: Objective = "mean",
     seed: int | None = None,
     neighbourhood_sampler: NeighbourhoodSampler | None = None,
@@ -122,7 +122,8 @@ def optimize_designs(
         steps: T; default ``model.config.ascent_steps``.
         lr: Adam step size in latent space; default ``model.config.ascent_lr``.
         mode: ``per_candidate`` or ``shared``; default ``model.config.mode``.
-        mentoring: False turns mentoring off (plain gradient ascent baselines).
+        mentoring: False turns mentoring off (plain gradient ascent baselines); default
+            ``config.mentoring``.
         objective: What is ascended per candidate: ``mean`` of the proxies (the paper),
             ``min`` of them, or the ``single`` first proxy.
         seed: Seed of the neighbourhoods and outer mini-batches; default ``config.seed``.
@@ -154,6 +155,7 @@ def optimize_designs(
     lr = config.ascent_lr if lr is None else lr
     mode = config.mode if mode is None else mode
     seed = config.seed if seed is None else seed
+    mentoring = config.mentoring if mentoring is None else mentoring
     _check_arguments(model, X_start, steps, lr, mode, objective)
     latent_bounds = _latent_bounds(model, X_start, bounds)
 

@@ -319,3 +319,22 @@ def test_outer_refresh_runs_the_outer_pass_every_r_steps(fitted_model, monkeypat
                              config=config.replace(outer_refresh=3))
     assert len(calls) == 3
     assert not torch.equal(cheap.designs, exact.designs)
+
+
+def test_config_mentoring_switch_is_the_argument_default(fitted_model):
+    """``config.mentoring=False`` runs what ``mentoring=False`` runs (bit for bit), the
+    default config what ``mentoring=True`` runs, and the argument overrides the config."""
+    start = _start(fitted_model)
+    off = fitted_model.config.replace(mentoring=False)
+    plain = optimize_designs(fitted_model, start, steps=4, mentoring=False)
+    by_config = optimize_designs(fitted_model, start, steps=4, config=off)
+    assert torch.equal(plain.designs, by_config.designs)
+    assert by_config.disagreement.numel() == 0
+    mentored = optimize_designs(fitted_model, start, steps=4, mentoring=True)
+    default = optimize_designs(fitted_model, start, steps=4)
+    assert torch.equal(mentored.designs, default.designs)
+    assert not torch.equal(mentored.designs, plain.designs)
+    overridden = optimize_designs(fitted_model, start, steps=4, config=off, mentoring=True)
+    assert torch.equal(overridden.designs, mentored.designs)
+    with pytest.raises(ValueError, match="mentoring must be True or False"):
+        fitted_model.config.replace(mentoring="no")
