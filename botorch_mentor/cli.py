@@ -274,6 +274,7 @@ def _propose(args: argparse.Namespace) -> int:
         f"{proposals.attrs['predicted_best_in_data']:.4g} predicted; best proposal "
         f"({where}): {best[predicted]:.4g} ± {best[spread]:.2g} predicted."
     )
+    print(f"method: {proposals.attrs['method']}.")
     batch = proposals.attrs["batch"]
     print(
         f"batch: {batch['distinct']} distinct designs, diversity {batch['diversity']:.3g} "

@@ -79,7 +79,9 @@ def propose(
         A frame, best first, with ``rank``, the design columns, ``predicted_<target>`` (the
         ensemble mean for the design as written), ``std_<target>`` (the proxies' spread) and
         ``in_table`` (the design already appears in the table). Designs that decode to the same
-        design are merged. ``frame.attrs`` holds ``notes`` (why fewer than ``n`` came back, if
+        design are merged. ``frame.attrs`` holds ``method`` (how the designs were made, in
+        words: without mentoring under the default presets), ``config`` (every
+        ``MentoringConfig`` field used), ``notes`` (why fewer than ``n`` came back, if
         they did), ``best_in_data`` (the best distinct design of the table, a repeated design
         by the mean of its measurements) and ``predicted_best_in_data`` (the ensemble's mean
         for that design, on the same scale as the proposals' predictions) and ``batch``:
@@ -151,6 +153,8 @@ def _proposals(frame: pd.DataFrame, target: str, n: int, minimize: bool, bounds:
 
     best_design = frame.iloc[[order[0]]]
     table.attrs["notes"] = notes
+    table.attrs["method"] = describe_method(model.config)
+    table.attrs["config"] = model.config.to_dict()
     table.attrs["batch"] = _batch_summary(frame, table, codec, model.train_X)
     table.attrs["best_in_data"] = float(sign * means[order[0]])
     table.attrs["predicted_best_in_data"] = float(
@@ -158,6 +162,17 @@ def _proposals(frame: pd.DataFrame, target: str, n: int, minimize: bool, bounds:
             f"predicted_{target}"].iloc[0]
     )
     return table
+
+
+def describe_method(config: MentoringConfig) -> str:
+    r"""How ``config``'s ascent makes its designs, in words (``propose``'s ``method``)."""
+    proxies = f"{config.n_proxies} {config.pretrain_loss.upper()}-trained proxies"
+    if not config.mentoring:
+        return (f"gradient ascent on the mean of {proxies}, without mentoring (grad-mean; "
+                "mentoring=True mentors)")
+    strength = "the paper's raw" if config.strength == "raw" else "the scale-free"
+    return (f"parallel-mentoring of {proxies} ({config.mode.replace('_', '-')}, "
+            f"{strength} step)")
 
 
 def table_design_space(codec: DesignCodec) -> DesignSpace:

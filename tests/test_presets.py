@@ -13,19 +13,20 @@ from tests.conftest import quadratic_data
 def test_each_use_against_the_presets_written_out():
     for discrete in (False, True):
         fast = MentoringConfig.fast(discrete=discrete)
-        ascent = {"fit_mentoring_rounds": 0, "strength": "scale_free", "outer_refresh": 20}
+        ascent = {"fit_mentoring_rounds": 0, "strength": "raw", "outer_refresh": 20}
         assert resolve_config("fast", "benchmark", discrete) == fast.replace(**ascent)
+        assert resolve_config("fast", "benchmark", discrete).mentoring  # tri-mentoring mentors
         assert resolve_config("fast", "design", discrete) == fast.replace(
-            **ascent, batch="distinct", calibrate_variance=True)
+            **ascent, batch="distinct", calibrate_variance=True, mentoring=False)
         paper = MentoringConfig.paper(discrete=discrete, fit_mentoring_rounds=0)
         assert resolve_config("paper", "benchmark", discrete) == paper  # the paper, exact
         assert resolve_config("paper", "design", discrete) == paper.replace(
-            batch="distinct", calibrate_variance=True)
+            batch="distinct", calibrate_variance=True)  # the paper's method: mentoring on
         assert resolve_config(None, "surrogate", discrete) == MentoringConfig.surrogate(
             discrete=discrete)
     assert resolve_config(None, "design") == resolve_config("fast", "design")
     # the caller's changes come last
-    assert resolve_config("fast", "design", strength="raw", batch="plain",
+    assert resolve_config("fast", "design", mentoring=True, batch="plain",
                           calibrate_variance=False, outer_refresh=1) == MentoringConfig.fast(
         fit_mentoring_rounds=0)
     with pytest.raises(ValueError, match="unknown preset"):

@@ -355,3 +355,31 @@ def test_propose_holds_one_copy_of_the_table_inputs(monkeypatch):
     encoded.clear()
     propose(numeric, "y", n=6, design_columns=["a", "b"])
     assert encoded.count(len(numeric)) == 1
+
+
+def test_default_proposals_come_from_ascent_without_mentoring_and_say_so(monkeypatch):
+    """The design presets ascend without mentoring (the panel's choice): ``propose`` calls
+    ``optimize_designs`` with a config whose ``mentoring`` is False, reports that in
+    ``attrs``, and ``changes={"mentoring": True}`` mentors with the raw step."""
+    import botorch_mentor.proposals as proposals
+
+    seen = []
+    real = proposals.optimize_designs
+
+    def spy(model, start, **kwargs):
+        result = real(model, start, **kwargs)
+        seen.append((model.config.mentoring, model.config.strength, result.disagreement.numel()))
+        return result
+
+    monkeypatch.setattr(proposals, "optimize_designs", spy)
+    frame = _dna_frame(n=120)
+    plain = propose(frame, "binding", n=6, sequence_column="sequence", seed=1)
+    assert seen[-1] == (False, "raw", 0)  # no mentoring step ran
+    assert plain.attrs["config"]["mentoring"] is False
+    assert "without mentoring" in plain.attrs["method"]
+    mentored = propose(frame, "binding", n=6, sequence_column="sequence", seed=1,
+                       changes={"mentoring": True})
+    mentoring, strength, steps = seen[-1]
+    assert mentoring and strength == "raw" and steps > 0
+    assert mentored.attrs["method"].startswith("parallel-mentoring of 3 MSE-trained proxies")
+    assert "raw step" in mentored.attrs["method"]
