@@ -1,4 +1,8 @@
-r"""The acquisition-free generator: tri-mentoring ascent as an Ax ``TorchGenerator``.
+r"""The acquisition-free generator: the ensemble's design ascent as an Ax ``TorchGenerator``.
+
+Its ascent is what ``resolve_config(preset, "design")`` says: without mentoring for the fast
+and surrogate presets (the decision panel's choice; ``mentoring=True`` in the generator's
+options mentors), the paper's mentoring for ``"paper"``.
 
 Registered the way Ax registers its own generators: a ``GeneratorSetup`` (``TorchAdapter``,
 this generator, Ax's continuous transforms, which one-hot encode choice parameters and map

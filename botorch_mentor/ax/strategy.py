@@ -26,8 +26,10 @@ def mentoring_generation_strategy(
     **config: Any,
 ) -> GenerationStrategy:
     r"""A ``GenerationStrategy`` whose one node proposes designs with the acquisition-free
-    tri-mentoring generator; meant for experiments whose data is attached up front
-    (``attach_dataset``).
+    ascent generator; meant for experiments whose data is attached up front
+    (``attach_dataset``). Its ascent is ``resolve_config(preset, "design")``'s: without
+    mentoring for ``fast`` and ``surrogate`` (``mentoring=True`` mentors), the paper's
+    mentoring for ``paper``; the strategy's name says which.
 
     Args:
         n_proxies: Proxies in the ensemble.
@@ -37,13 +39,15 @@ def mentoring_generation_strategy(
         config: Further ``MentoringConfig`` fields.
     """
     options = {"n_proxies": n_proxies, **config}
-    resolve_config(preset, "design", mode=mode, seed=seed, **options)  # fail here, not in Ax
+    resolved = resolve_config(preset, "design", mode=mode, seed=seed, **options)  # fail here
     spec = GeneratorSpec(
         generator_enum=MentoringGenerators.TRI_MENTORING,
         generator_kwargs={"preset": preset, "mode": mode, "seed": seed, "config": options},
     )
     node = GenerationNode(name="tri_mentoring", generator_specs=[spec])
-    return GenerationStrategy(name=f"tri-mentoring ({mode}, {preset})", nodes=[node])
+    name = (f"tri-mentoring ({mode}, {preset})" if resolved.mentoring
+            else f"mean-ensemble ascent ({preset})")
+    return GenerationStrategy(name=name, nodes=[node])
 
 
 def surrogate_generation_strategy(

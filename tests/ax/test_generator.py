@@ -384,3 +384,31 @@ def test_minimization_predictions_come_from_the_generating_model(hartmann_frame,
     for index in trials:
         means, _ = client._experiment.trials[index].generator_run.model_predictions
         assert means["f"][0] < hartmann_frame["f"].median()
+
+
+def test_strategy_name_says_whether_the_ascent_mentors(monkeypatch, hartmann_frame):
+    """The default design preset ascends without mentoring; mentoring=True and the paper
+    preset mentor; the generator receives the setting and its ascent follows it."""
+    import botorch_mentor.ax.generator as generator
+
+    assert mentoring_generation_strategy().name == "mean-ensemble ascent (fast)"
+    assert mentoring_generation_strategy(mentoring=True).name == (
+        "tri-mentoring (per_candidate, fast)")
+    assert mentoring_generation_strategy(preset="paper").name == (
+        "tri-mentoring (per_candidate, paper)")
+    seen = []
+    real = generator.optimize_designs
+
+    def spy(model, start, **kwargs):
+        result = real(model, start, **kwargs)
+        seen.append(result.disagreement.numel() > 0)
+        return result
+
+    monkeypatch.setattr(generator, "optimize_designs", spy)
+    for mentoring in (False, True):
+        client = hartmann_client()
+        attach_dataset(client, hartmann_frame, "f")
+        client.set_generation_strategy(
+            mentoring_generation_strategy(**{**SMALL, "mentoring": mentoring}))
+        client.get_next_trials(max_trials=2)
+        assert seen[-1] is mentoring
