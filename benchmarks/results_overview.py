@@ -23,11 +23,21 @@ RESULTS = ROOT / "docs" / "results"
 README = ROOT / "README.md"
 PAGE = RESULTS / "overview.md"
 START, END = "<!-- results-overview:start -->", "<!-- results-overview:end -->"
-METHODS = (("grad-mean", ("grad-mean",)),
-           ("tri-mentoring", ("tri-mentoring", "tri-mentoring-scale-free")),
-           ("tri-mentoring-raw", ("tri-mentoring-raw",)))
-"""Columns: the method's name today and the names its records carry (the scale-free step was
-``tri-mentoring-scale-free`` before it shipped as ``tri-mentoring``)."""
+METHODS = (("grad-mean", None),
+           ("scale-free step", "scale_free"),
+           ("raw step (the paper's)", "raw"))
+"""Columns: ``grad-mean`` (no mentoring), and per-candidate tri-mentoring by the mentoring step
+its records name (``strength``): the benchmark's ``tri-mentoring`` ran the scale-free step
+from 2026-11-30 to 2026-12-02 and runs the raw one since."""
+MENTORING = ("tri-mentoring", "tri-mentoring-scale-free", "tri-mentoring-raw")
+
+
+def _column(record: dict, strength: str | None) -> bool:
+    if strength is None:
+        return record["method"] == "grad-mean"
+    named = {"tri-mentoring-scale-free": "scale_free", "tri-mentoring-raw": "raw"}
+    step = record.get("strength") or named.get(record["method"])  # older records: the name
+    return record["method"] in MENTORING and step == strength
 
 
 @dataclass(frozen=True)
@@ -113,8 +123,8 @@ def rows(batch: str) -> list[tuple[Source, float, list[str]]]:
         if not chosen:
             continue
         # one record per (method, seed): a study that stores both batches keeps one of each
-        cells = [_cell(list({r["seed"]: r for r in chosen if r["method"] in names}.values()))
-                 for _, names in METHODS]
+        cells = [_cell(list({r["seed"]: r for r in chosen if _column(r, strength)}.values()))
+                 for _, strength in METHODS]
         out.append((source, chosen[0]["best_visible"], cells))
     return out
 
@@ -137,13 +147,14 @@ def page() -> str:
 
 Normalized scores of 128 designs (100th / 50th percentile of the oracle's scores, mean over 8
 seeds unless the cell says otherwise), measured in this library's harness: fast preset, one
-torch thread per run, a 2-core CPU. `tri-mentoring` is the shipped step (scale-free), and
-`tri-mentoring-raw` the paper's. Published re-runs ran their own harnesses with the paper's
+torch thread per run, a 2-core CPU. `grad-mean` is mean-ensemble ascent without mentoring
+(what `propose` ships since 2026-12-02); the other columns are per-candidate tri-mentoring
+with the scale-free step (shipped from 2026-11-30 to 2026-12-02) and with the paper's raw
+step (the benchmark's `tri-mentoring` since), on the same proxies. Published re-runs ran their own harnesses with the paper's
 settings; numbers of one method differ by 0.05-0.10 between papers, so compare methods inside a
 row, and the field by rank (Tan et al., ICLR 2025, Table 2 (LTR); ROOT, NeurIPS 2025, Table 1).
 Superconductor's oracle is rebuilt (design-bench's trained forest is unreachable): its values
-are not those of the papers. The rows of the batch study (RNA and the BoTorch functions,
-2026-11-30) ran the scale-free step under its earlier name `tri-mentoring-scale-free`. The MuJoCo
+are not those of the papers. The MuJoCo
 rows were measured on the shipped data (2026-12-02, 3 seeds, the paper's continuous ascent,
 `outer_refresh=20`; records in `docs/results/mujoco_shipped/`); the 8-seed MuJoCo page was
 measured on the first generation of those tasks' data.
