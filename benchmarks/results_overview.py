@@ -150,11 +150,11 @@ seeds unless the cell says otherwise), measured in this library's harness: fast 
 torch thread per run, a 2-core CPU. `grad-mean` is mean-ensemble ascent without mentoring
 (what `propose` ships since 2026-12-02); the other columns are per-candidate tri-mentoring
 with the scale-free step (shipped from 2026-11-30 to 2026-12-02) and with the paper's raw
-step (the benchmark's `tri-mentoring` since), on the same proxies. Published re-runs ran their own harnesses with the paper's
-settings; numbers of one method differ by 0.05-0.10 between papers, so compare methods inside a
-row, and the field by rank (Tan et al., ICLR 2025, Table 2 (LTR); ROOT, NeurIPS 2025, Table 1).
-Superconductor's oracle is rebuilt (design-bench's trained forest is unreachable): its values
-are not those of the papers. The MuJoCo
+step (the benchmark's `tri-mentoring` since), on the same proxies. Published re-runs ran their
+own harnesses with the paper's settings; numbers of one method differ by 0.05-0.10 between
+papers, so compare methods inside a row, and the field by rank (Tan et al., ICLR 2025, Table 2
+(LTR); ROOT, NeurIPS 2025, Table 1). Superconductor's oracle is rebuilt (design-bench's
+trained forest is unreachable): its values are not those of the papers. The MuJoCo
 rows were measured on the shipped data (2026-12-02, 3 seeds, the paper's continuous ascent,
 `outer_refresh=20`; records in `docs/results/mujoco_shipped/`); the 8-seed MuJoCo page was
 measured on the first generation of those tasks' data.

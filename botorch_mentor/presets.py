@@ -21,14 +21,14 @@ proxies and their training. What else a run needs depends on what the ensemble i
 
 When the ensemble ascends designs with mentoring, every preset mentors with the paper's raw
 step (``strength="raw"``): on the decision panel's selection half (28 tasks: transcription-
-factor tables, RNA, Superconductor, continuous tasks; 2 seeds, distinct batch) it is level
-with ``grad-mean`` (-0.002 at the 100th and at the 50th percentile, mean over tasks) where the
-scale-free step (shipped from 2026-11-30 to 2026-12-02) gives +0.001 / -0.021; every preset
-but ``"paper"`` refreshes the outer-loss gradient every 20 mentoring steps
-(``outer_refresh=20``: scores within noise of the exact step, a fraction of its time;
-documentation: results/outer-refresh; the panel measured the steps with it). ``"paper"``
-stays the paper's exact configuration, mentoring included. Changes given by the caller are
-applied last.
+factor tables, RNA, Superconductor, continuous tasks; 2 seeds, distinct batch) it is the
+mentoring configuration closest to ``grad-mean`` (-0.004 at the 100th and -0.002 at the 50th
+percentile, mean over tasks), where the scale-free step (shipped from 2026-11-30 to
+2026-12-02) gives -0.003 / -0.018; every preset but ``"paper"`` refreshes the outer-loss
+gradient every 20 mentoring steps (``outer_refresh=20``: scores within noise of the exact
+step, a fraction of its time; documentation: results/outer-refresh; the panel measured the
+steps with it). ``"paper"`` stays the paper's exact configuration, mentoring included.
+Changes given by the caller are applied last.
 """
 
 from __future__ import annotations

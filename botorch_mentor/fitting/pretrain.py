@@ -3,9 +3,10 @@ r"""Pretraining of all proxies at once (the paper's proxies: Chen et al., NeurIP
 Each proxy has its own random 90/10 train/validation split and its own shuffling (and, with
 ``config.bootstrap``, its own resample of the training rows drawn with replacement); all are
 trained in one batched network with Adam (learning rate ``pretrain_lr`` on a per-epoch cosine
-schedule; ``pretrain_epochs`` epochs, fewer on tables too large for ``pretrain_max_steps``), mini-batches of ``batch_size``, MSE on z-scored scores (or the ListNet ranking
-loss, ``config.pretrain_loss``), and each keeps the weights
-of its epoch with the best validation Pearson correlation. Adam acts element-wise and the
+schedule; ``pretrain_epochs`` epochs, fewer on tables too large for ``pretrain_max_steps``),
+mini-batches of ``batch_size``, MSE on z-scored scores (or the ListNet ranking loss,
+``config.pretrain_loss``), and each keeps the weights of its epoch with the best validation
+Pearson correlation. Adam acts element-wise and the
 networks share no weights, so this equals training the proxies one after another.
 
 Memory. The data is read by index, one mini-batch at a time, from the one ``N x d`` copy the

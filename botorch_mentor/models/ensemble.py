@@ -32,7 +32,6 @@ from botorch_mentor.presets import resolve_config
 from botorch_mentor.random import make_generator
 from botorch_mentor.validation import check_design_tensor, check_training_data, precision
 
-
 STATISTICS_BLOCK_ELEMENTS = 1 << 24
 """Designs of at most this many elements get their column mean and standard deviation from
 torch's own reductions (which hold a temporary as large as the data); larger ones are reduced
