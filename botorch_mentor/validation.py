@@ -19,24 +19,39 @@ if TYPE_CHECKING:
 
 FINITE_CHECK_ELEMENTS = 1 << 22
 """Elements checked at once by ``all_finite``: ``torch.isfinite`` holds temporaries as large
-as its input (an absolute value among them), so large data is checked a block at a time."""
+as its input (an absolute value among them), so large data is checked a block of rows at a
+time."""
+
+
+def _row_blocks(value: Tensor):
+    r"""``(first row, block)`` over dimension 0, each block at most ``FINITE_CHECK_ELEMENTS``
+    elements (at least one row); views of any strides, nothing copied."""
+    if value.dim() == 0:
+        yield 0, value.reshape(1)
+        return
+    row_elements = max(1, value[0].numel()) if value.shape[0] else 1
+    rows = max(1, FINITE_CHECK_ELEMENTS // row_elements)
+    for start in range(0, value.shape[0], rows):
+        yield start, value[start:start + rows]
 
 
 def all_finite(value: Tensor) -> bool:
-    r"""No NaN or infinite entry in ``value``, checked ``FINITE_CHECK_ELEMENTS`` at a time."""
-    flat = value.reshape(-1) if value.is_contiguous() else value.contiguous().view(-1)
-    return all(bool(torch.isfinite(flat[start:start + FINITE_CHECK_ELEMENTS]).all())
-               for start in range(0, flat.numel(), FINITE_CHECK_ELEMENTS))
+    r"""No NaN or infinite entry in ``value``, checked a block of rows (at most
+    ``FINITE_CHECK_ELEMENTS`` elements) at a time."""
+    return all(bool(torch.isfinite(block).all()) for _, block in _row_blocks(value))
 
 
 def first_non_finite(value: Tensor) -> list[int]:
-    r"""The index (one int per dimension) of the first NaN or infinite entry of ``value``."""
-    flat = value.reshape(-1) if value.is_contiguous() else value.contiguous().view(-1)
-    for start in range(0, flat.numel(), FINITE_CHECK_ELEMENTS):
-        bad = (~torch.isfinite(flat[start:start + FINITE_CHECK_ELEMENTS])).nonzero()
+    r"""The index (one int per dimension) of the first NaN or infinite entry of ``value`` in
+    row-major order."""
+    for start, block in _row_blocks(value):
+        bad = (~torch.isfinite(block)).nonzero()
         if len(bad):
-            position = start + int(bad[0])
-            return [int(i) for i in torch.unravel_index(torch.tensor(position), value.shape)]
+            index = [int(i) for i in bad[0]]
+            if value.dim() == 0:
+                return []
+            index[0] += start
+            return index
     raise ValueError("every entry is finite")
 
 

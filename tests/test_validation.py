@@ -24,6 +24,15 @@ def test_blocked_check_finds_the_first_bad_entry_in_any_block(monkeypatch, value
             validation.check_float_tensor(bad, "train_X")
 
 
+def test_blocked_check_of_other_shapes(monkeypatch):
+    monkeypatch.setattr(validation, "FINITE_CHECK_ELEMENTS", 5)  # rows of 12: one per block
+    X = torch.zeros(3, 4, 3)
+    X[2, 1, 2] = float("nan")
+    assert validation.first_non_finite(X) == [2, 1, 2]
+    assert validation.all_finite(torch.tensor(1.0)) and validation.all_finite(torch.zeros(0, 3))
+    assert validation.first_non_finite(torch.tensor(float("inf"))) == []
+
+
 def test_blocked_check_of_a_non_contiguous_tensor(monkeypatch):
     monkeypatch.setattr(validation, "FINITE_CHECK_ELEMENTS", 4)
     X = torch.randn(6, 5, dtype=torch.float32)

@@ -394,6 +394,12 @@ def run_benchmark(
     task = get_task(task) if isinstance(task, str) else task
     methods = list(methods)
     check_methods(methods)
+    if "mentoring" in (config_changes or {}):
+        raise ValueError(
+            "config_changes sets mentoring, which the benchmark's methods decide themselves "
+            "(grad-mean ascends without mentoring, the tri-mentoring methods with it); remove "
+            "it and choose the methods instead."
+        )
     seed_list = list(range(seeds)) if isinstance(seeds, int) else list(seeds)
     if not seed_list:
         raise ValueError("seeds must name at least one seed.")

@@ -192,6 +192,20 @@ def scale_free_kernel(kappa: Tensor) -> Tensor:
     return torch.where(kappa > 0, kappa.clamp_min(floor), torch.full_like(kappa, math.inf))
 
 
+MAX_SCALE_FREE_ALPHA = 10.0
+"""The scale-free step's alpha is at most this (10,000 times the paper's 1e-3): where the
+networks that can move are all nearly flat, the floor above is tiny too, and a step sized to
+move them by ``function_step`` would leave the range where one step is first-order. Under
+normal operation (kappa of order 0.1 to 100) it never binds."""
+
+
+def scale_free_alpha(kappa: Tensor, function_step: float) -> Tensor:
+    r"""Each network's step size under ``strength="scale_free"``:
+    ``min(function_step / scale_free_kernel(kappa), MAX_SCALE_FREE_ALPHA)`` (0 where
+    ``kappa = 0``), an ``E``-dim tensor."""
+    return (function_step / scale_free_kernel(kappa)).clamp_max(MAX_SCALE_FREE_ALPHA)
+
+
 def mentoring_step(
     params: Params,
     points: Tensor,
@@ -239,8 +253,8 @@ def mentoring_step(
 
     refresh = outer_cache is None or outer_cache.due
     if config.strength == "scale_free":  # alpha_e = function_step / kappa_e, per network
-        kappa = scale_free_kernel(tangent_kernel_scale(params, points, pairs, M, act))
-        alpha = (config.function_step / kappa).view(-1, 1, 1)  # over every weight and bias
+        kappa = tangent_kernel_scale(params, points, pairs, M, act)
+        alpha = scale_free_alpha(kappa, config.function_step).view(-1, 1, 1)  # every weight
 
     # Step 5: one differentiable inner step, the outer loss on the data, one soft-label step.
     targets = hard

@@ -42,8 +42,9 @@ def column_mean_std(X: Tensor) -> tuple[Tensor, Tensor]:
     r"""Each column's mean and sample standard deviation (``n - 1``) of an ``n x d`` tensor.
 
     Up to ``STATISTICS_BLOCK_ELEMENTS`` elements: ``X.mean(0)`` and ``X.std(0)``. Larger data
-    is reduced in blocks of rows (two passes: the mean, then the squared deviations from it),
-    so that no temporary grows with ``n``; the values agree with torch's to rounding.
+    is reduced in blocks of rows (two passes over the rows less the first row: their mean,
+    then the squared deviations from it), so that no temporary grows with ``n``; the values
+    agree with torch's to rounding, and a constant column has standard deviation exactly 0.
 
     Returns:
         Two ``d``-dim tensors, the dtype and device of ``X``.
@@ -52,15 +53,18 @@ def column_mean_std(X: Tensor) -> tuple[Tensor, Tensor]:
         return X.mean(dim=0), X.std(dim=0)
     n_rows = X.shape[0]
     rows = max(1, STATISTICS_BLOCK_ELEMENTS // max(1, X.shape[1]))
+    # Shifted by the first row, so that a constant column sums exact zeros and gets std 0.
+    shift = X[0].to(torch.float64)
     total = torch.zeros(X.shape[1], dtype=torch.float64, device=X.device)
     for start in range(0, n_rows, rows):
-        total += X[start:start + rows].sum(dim=0, dtype=torch.float64)
-    mean = total / n_rows
+        total += (X[start:start + rows].to(torch.float64) - shift).sum(dim=0)
+    offset = total / n_rows
     squares = torch.zeros_like(total)
     for start in range(0, n_rows, rows):
-        squares += (X[start:start + rows].to(torch.float64) - mean).square().sum(dim=0)
+        block = X[start:start + rows].to(torch.float64) - shift
+        squares += (block - offset).square().sum(dim=0)
     std = (squares / (n_rows - 1)).sqrt()
-    return mean.to(X.dtype), std.to(X.dtype)
+    return (shift + offset).to(X.dtype), std.to(X.dtype)
 
 
 class MentoringEnsemble(EnsembleModel):

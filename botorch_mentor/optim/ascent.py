@@ -155,6 +155,8 @@ def optimize_designs(
     lr = config.ascent_lr if lr is None else lr
     mode = config.mode if mode is None else mode
     seed = config.seed if seed is None else seed
+    if mentoring is not None and not isinstance(mentoring, bool):
+        raise ValueError(f"mentoring must be True, False or None, got {mentoring!r}.")
     mentoring = config.mentoring if mentoring is None else mentoring
     _check_arguments(model, X_start, steps, lr, mode, objective)
     latent_bounds = _latent_bounds(model, X_start, bounds)

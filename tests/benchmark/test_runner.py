@@ -254,3 +254,9 @@ def test_identity_records_a_step_budget_only_where_it_binds():
     assert run_identity(task, loose)["config"]["pretrain_max_steps"] is None
     assert run_identity(task, RunSettings("fast", "cpu", torch.float64))["config"][
         "pretrain_max_steps"] is None  # the fast preset's budget: 20 x 2 updates is far below
+
+
+def test_mentoring_in_the_changes_is_refused(small_task, tmp_path):
+    with pytest.raises(ValueError, match="methods decide themselves"):
+        run_benchmark(small_task, methods=["grad-mean"], seeds=1,
+                      config_changes={**TINY, "mentoring": False}, output=tmp_path)

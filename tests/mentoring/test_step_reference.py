@@ -296,6 +296,21 @@ def test_scale_free_floor_protects_flat_networks():
     assert torch.isinf(scale_free_kernel(torch.zeros(4))).all()
 
 
+def test_scale_free_alpha_is_bounded_and_zero_for_flat_networks():
+    """function_step / kernel, at most MAX_SCALE_FREE_ALPHA (a lone nearly flat live network
+    would otherwise get function_step / 1e-9), 0 where kappa = 0."""
+    from botorch_mentor.mentoring.step import MAX_SCALE_FREE_ALPHA, scale_free_alpha
+
+    kappa = torch.tensor([0.0, 0.0, 0.0, 3.0, 1e-9, 0.5], dtype=torch.float64)
+    alpha = scale_free_alpha(kappa, function_step=0.06)
+    # positive kappas 1e-9, 0.5, 3: lower median 0.5, floor 0.05
+    expected = torch.tensor([0.0, 0.0, 0.0, 0.02, 0.06 / 0.05, 0.12], dtype=torch.float64)
+    torch.testing.assert_close(alpha, expected)
+    lone = scale_free_alpha(torch.tensor([0.0, 0.0, 1e-9], dtype=torch.float64), 0.06)
+    assert lone[2] == MAX_SCALE_FREE_ALPHA
+    assert torch.equal(lone[:2], torch.zeros(2, dtype=torch.float64))
+
+
 def test_scale_free_step_leaves_dead_networks_unchanged_and_finite():
     """Networks whose pair differences have gradients too small to square (kappa underflows
     to 0: constant hidden units, output weights of 1e-170) beside live ones: they keep their

@@ -159,6 +159,11 @@ def test_column_statistics_in_blocks_equal_numpy(monkeypatch, dtype):
     np.testing.assert_allclose(mean.double().numpy(), reference.mean(axis=0), **tol)
     np.testing.assert_allclose(std.double().numpy(), reference.std(axis=0, ddof=1), **tol)
     assert mean.dtype == std.dtype == dtype
+    constant = torch.cat([X, torch.full((100, 2), 1 / 3, dtype=dtype).mul(
+        torch.tensor([1.0, -21.9], dtype=dtype))], dim=1)  # 1/3 and -7.3: no exact sums
+    c_mean, c_std = ensemble.column_mean_std(constant)
+    assert torch.equal(c_std[3:], torch.zeros(2, dtype=dtype))  # exactly 0, not 1e-16
+    torch.testing.assert_close(c_mean[3:], constant[0, 3:])
     Y = X[:, :1].sum(-1, keepdim=True)
     model = MentoringEnsemble(X, Y, config=MentoringConfig.fast(hidden_sizes=(4,)))
     torch.testing.assert_close(model.x_mean, mean)

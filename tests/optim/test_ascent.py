@@ -338,3 +338,5 @@ def test_config_mentoring_switch_is_the_argument_default(fitted_model):
     assert torch.equal(overridden.designs, mentored.designs)
     with pytest.raises(ValueError, match="mentoring must be True or False"):
         fitted_model.config.replace(mentoring="no")
+    with pytest.raises(ValueError, match="mentoring must be True, False or None"):
+        optimize_designs(fitted_model, start, steps=1, mentoring="no")
