@@ -159,8 +159,9 @@ def _parser() -> argparse.ArgumentParser:
     prop.add_argument("--preset", default="fast", choices=PRESETS,
                       help="fast (default, CPU), paper (GPU) or surrogate")
     prop.add_argument("--mode", default="per_candidate", choices=["per_candidate", "shared"],
-                      help="per_candidate: each design mentors its own proxies (the paper, "
-                           "default); shared: one ensemble for all (faster)")
+                      help="how the mentoring runs when it does (--set mentoring=true, "
+                           "--preset paper): per_candidate, each design mentors its own "
+                           "proxies (the paper, default); shared, one ensemble for all")
     prop.add_argument("--seed", type=int, default=0, help="seed (default 0)")
     prop.add_argument("--device", default="cpu", help="cpu (default) or cuda")
     prop.add_argument("--set", type=_setting, action="append", default=None,

@@ -1,8 +1,9 @@
 r"""From a user's table of designs and scores to proposed designs: the library's real job.
 
 ``propose`` fits the ensemble on the table (see ``botorch_mentor.tables`` for how designs are
-chosen and encoded), starts from the best distinct designs of the table, ascends them with
-tri-mentoring, decodes them, and scores every decoded design with the ensemble again: the
+chosen and encoded), starts from the best distinct designs of the table, ascends them on the
+ensemble (without mentoring under the default presets, with it when asked: ``propose``'s
+``changes``), decodes them, and scores every decoded design with the ensemble again: the
 prediction shown is the prediction *for the design written*, never for the continuous point
 before decoding.
 """
@@ -57,7 +58,8 @@ def propose(
         n: Proposals wanted; the ascent starts from the ``n`` best distinct designs.
         preset: ``fast`` (CPU), ``paper`` (the paper's proxies; a GPU) or ``surrogate``
             (``resolve_config(preset, "design")``).
-        mode: ``per_candidate`` (the paper) or ``shared``.
+        mode: ``per_candidate`` (the paper) or ``shared``: how the mentoring runs, when it
+            does (``changes={"mentoring": True}``, ``preset="paper"``).
         seed: Seed of the proxies and the ascent.
         device: ``cpu`` or ``cuda``.
         sequence_column: The column of sequences, if the designs are sequences.
@@ -72,7 +74,7 @@ def propose(
         threads: Torch threads of the computation (``botorch_mentor.threads``).
         progress: Show progress bars (pretraining epochs, ascent steps).
         changes: ``MentoringConfig`` fields to change from the preset's
-            (``resolve_config(preset, "design")``), e.g. ``{"strength": "raw"}`` or
+            (``resolve_config(preset, "design")``), e.g. ``{"mentoring": True}`` or
             ``{"batch": "plain"}``.
 
     Returns:
@@ -166,7 +168,8 @@ def _proposals(frame: pd.DataFrame, target: str, n: int, minimize: bool, bounds:
 
 def describe_method(config: MentoringConfig) -> str:
     r"""How ``config``'s ascent makes its designs, in words (``propose``'s ``method``)."""
-    proxies = f"{config.n_proxies} {config.pretrain_loss.upper()}-trained proxies"
+    loss = {"mse": "MSE", "listnet": "ListNet"}[config.pretrain_loss]
+    proxies = f"{config.n_proxies} {loss}-trained proxies"
     if not config.mentoring:
         return (f"gradient ascent on the mean of {proxies}, without mentoring (grad-mean; "
                 "mentoring=True mentors)")

@@ -383,3 +383,18 @@ def test_default_proposals_come_from_ascent_without_mentoring_and_say_so(monkeyp
     assert mentoring and strength == "raw" and steps > 0
     assert mentored.attrs["method"].startswith("parallel-mentoring of 3 MSE-trained proxies")
     assert "raw step" in mentored.attrs["method"]
+
+
+def test_describe_method_names_every_configuration():
+    from botorch_mentor import MentoringConfig
+    from botorch_mentor.proposals import describe_method
+
+    fast = MentoringConfig.fast()
+    assert describe_method(fast.replace(mentoring=False)) == (
+        "gradient ascent on the mean of 3 MSE-trained proxies, without mentoring (grad-mean; "
+        "mentoring=True mentors)")
+    assert describe_method(fast) == (
+        "parallel-mentoring of 3 MSE-trained proxies (per-candidate, the paper's raw step)")
+    assert describe_method(fast.replace(strength="scale_free", mode="shared", n_proxies=5,
+                                        pretrain_loss="listnet")) == (
+        "parallel-mentoring of 5 ListNet-trained proxies (shared, the scale-free step)")

@@ -72,7 +72,9 @@ FixedKey = tuple[tuple[int, float], ...]
 
 
 class MentoringGenerator(TorchGenerator):
-    r"""Proposes designs by gradient ascent with parallel-mentoring on a static dataset."""
+    r"""Proposes designs by gradient ascent on the ensemble fitted to a static dataset, with
+    or without parallel-mentoring as ``resolve_config(preset, "design")`` and its options say
+    (without, for the fast and surrogate presets)."""
 
     def __init__(
         self,
