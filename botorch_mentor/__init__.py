@@ -3,8 +3,8 @@ r"""botorch_mentor: parallel-mentoring (tri-mentoring) for offline model-based o
 The public API: ``MentoringConfig`` (settings), ``MentoringEnsemble`` (a BoTorch ensemble
 model), ``fit_mentoring_ensemble`` (pretraining and mentoring inside fit),
 ``optimize_designs`` (acquisition-free gradient ascent, with mentoring or without),
-``BatchSelection`` (batches of distinct designs) and ``propose`` (from a table of designs and scores to
-proposals).
+``BatchSelection`` (batches of distinct designs) and ``propose`` (from a table of designs and
+scores to proposals).
 
 Names are imported on first use (PEP 562), so that light submodules (the RNA oracle's worker
 processes) start without importing torch and BoTorch.
