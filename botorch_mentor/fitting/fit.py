@@ -12,12 +12,15 @@ from __future__ import annotations
 import torch
 
 from botorch_mentor.config import MentoringConfig
-from botorch_mentor.fitting.pretrain import prediction_chunk_rows, pretrain_proxies
+from botorch_mentor.fitting.pretrain import (
+    predict_rows,
+    prediction_chunk_rows,
+    pretrain_proxies,
+)
 from botorch_mentor.mentoring.neighbourhood import sample_neighbourhood
 from botorch_mentor.mentoring.pairwise import grouped_pair_indices
 from botorch_mentor.mentoring.step import mentoring_step
 from botorch_mentor.models.ensemble import MentoringEnsemble
-from botorch_mentor.nn.batched_mlp import mlp_forward
 from botorch_mentor.random import make_generator, select_rows
 
 
@@ -60,29 +63,12 @@ def fit_mentoring_ensemble(
         )
     model.set_proxy_params(params)
     if config.calibrate_variance:
-        predictions = latent_predictions(params, Z, config.activation,
-                                         prediction_chunk_rows(config.n_proxies,
-                                                               config.hidden_sizes))
+        predictions = predict_rows(params, Z, config.activation,
+                                   prediction_chunk_rows(config.n_proxies, config.hidden_sizes))
         scale = spread_scale(predictions, y, pretrained.val_index)
         model.spread_scale.fill_(scale)
     model.is_fitted.fill_(True)
     return model.eval()
-
-
-def latent_predictions(
-    params: tuple[torch.Tensor, ...], Z, activation: str, chunk_rows: int
-) -> torch.Tensor:
-    r"""Every network's prediction at every row of ``Z`` (``N x d`` latent designs: a tensor
-    or ``LatentRows``), ``chunk_rows`` rows at a time (one pass when they all fit): ``M x N``.
-    """
-    n_rows = Z.shape[0]
-    if n_rows <= chunk_rows:
-        return mlp_forward(params, Z[0:n_rows], activation)
-    out = torch.empty(params[0].shape[0], n_rows, dtype=Z.dtype, device=Z.device)
-    for start in range(0, n_rows, chunk_rows):  # into one tensor: no heap fragmentation
-        out[:, start:start + chunk_rows] = mlp_forward(params, Z[start:start + chunk_rows],
-                                                       activation)
-    return out
 
 
 def spread_scale(predictions: torch.Tensor, y: torch.Tensor, val_index: torch.Tensor) -> float:

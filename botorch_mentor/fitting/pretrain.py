@@ -148,7 +148,7 @@ def pretrain_proxies(
         draws = torch.randint(n_train, (n_members, n_train), generator=generator, device=Z.device)
         train_idx = train_idx.gather(1, draws)
         del draws
-    y_val = y[val_idx]  # M x n_val; the designs are read a chunk at a time (validation_pass)
+    y_val = y[val_idx]  # M x n_val; the designs are read a chunk at a time (predict_rows)
     val_chunk = prediction_chunk_rows(n_members, config.hidden_sizes)
 
     leaves = [p.detach().clone().requires_grad_(True) for p in params]
@@ -185,8 +185,8 @@ def pretrain_proxies(
                         bar.update(1)
                 del permutation
                 with torch.no_grad():
-                    r = pearson(validation_pass(leaves, Z, val_idx, config.activation,
-                                                val_chunk), y_val)
+                    r = pearson(predict_rows(leaves, Z, config.activation, val_chunk,
+                                             val_idx), y_val)
                     history.append(r)
                     improved = r > best_r
                     best_r = torch.where(improved, r, best_r)
@@ -206,26 +206,35 @@ def pretrain_proxies(
     )
 
 
-def validation_pass(
-    params: Params, Z: Tensor, index: Tensor, activation: str, chunk_rows: int
+def predict_rows(
+    params: Params, Z: Tensor, activation: str, chunk_rows: int, index: Tensor | None = None
 ) -> Tensor:
-    r"""Network ``m``'s predictions at its own rows ``Z[index[m]]``, ``chunk_rows`` columns of
-    ``index`` at a time (one pass when they all fit).
+    r"""The ``M`` networks' predictions at rows of ``Z``, ``chunk_rows`` rows at a time (one
+    pass when they all fit): the validation pass and the fit's calibration pass.
 
     Args:
         params: ``Params`` of ``M`` networks.
         Z: ``N x d`` latent designs (a tensor or ``LatentRows``).
-        index: An ``M x n``-dim long tensor of rows.
+        activation: The networks' hidden activation.
+        chunk_rows: Rows per chunk.
+        index: An ``M x n``-dim long tensor (network ``m`` predicts at its own rows
+            ``Z[index[m]]``), or None: every network at every row of ``Z`` in order, read by
+            slices (``n = N``).
 
     Returns:
         An ``M x n``-dim tensor.
     """
-    if index.shape[1] <= chunk_rows:
-        return mlp_forward(params, Z[index], activation)
+    n = Z.shape[0] if index is None else index.shape[1]
+
+    def rows(start: int, stop: int) -> Tensor:
+        return Z[start:stop] if index is None else Z[index[:, start:stop]]
+
+    if n <= chunk_rows:
+        return mlp_forward(params, rows(0, n), activation)
     # One output tensor, filled chunk by chunk: small results kept between the chunks'
     # temporaries would fragment the heap (measured: +1 GB resident over 1M rows).
-    out = torch.empty(index.shape, dtype=Z.dtype, device=Z.device)
-    for start in range(0, index.shape[1], chunk_rows):
-        part = index[:, start:start + chunk_rows]
-        out[:, start:start + chunk_rows] = mlp_forward(params, Z[part], activation)
+    out = torch.empty(params[0].shape[0], n, dtype=Z.dtype, device=Z.device)
+    for start in range(0, n, chunk_rows):
+        out[:, start:start + chunk_rows] = mlp_forward(params, rows(start, start + chunk_rows),
+                                                       activation)
     return out

@@ -373,9 +373,3 @@ class LatentRows:
     def __getitem__(self, index: Tensor | slice) -> Tensor:
         model = self._model
         return model.standardize_X(model.transform_inputs(model.train_X[index]))
-
-    def blocks(self, rows: int):
-        r"""Yield consecutive ``rows``-row blocks of latent designs (the last may be
-        shorter)."""
-        for start in range(0, self.shape[0], rows):
-            yield self[start:start + rows]

@@ -11,7 +11,6 @@ import torch
 from botorch.models.transforms.input import Normalize
 
 from botorch_mentor import MentoringConfig, MentoringEnsemble, fit_mentoring_ensemble
-from botorch_mentor.fitting import fit as fit_module
 from botorch_mentor.fitting import pretrain as pretrain_module
 from botorch_mentor.fitting.pretrain import (
     batch_loss,
@@ -107,7 +106,7 @@ def test_latent_rows_are_the_latent_copy_read_by_index():
     index = torch.tensor([[3, 0, 299], [5, 5, 17]])
     assert torch.equal(rows[index], Z[index])
     assert torch.equal(rows[10:20], Z[10:20])
-    assert torch.equal(torch.cat(list(rows.blocks(7))), Z)
+    assert torch.equal(torch.cat([rows[s:s + 7] for s in range(0, 300, 7)]), Z)
     assert len(rows) == 300 and rows.dim() == 2 and not rows.is_cuda
 
 
@@ -129,7 +128,6 @@ def test_fit_holds_no_latent_copy_and_predicts_in_chunks(monkeypatch):
         return mlp_forward(params, X, activation)
 
     monkeypatch.setattr(pretrain_module, "mlp_forward", recording)
-    monkeypatch.setattr(fit_module, "mlp_forward", recording)
     monkeypatch.setattr(pretrain_module, "PREDICTION_CHUNK_ELEMENTS", 3 * 16 * 70)
     assert pretrain_module.prediction_chunk_rows(3, (16, 16)) == 64
     chunked = fit_mentoring_ensemble(_model(n=1000, **config_changes))
@@ -145,10 +143,10 @@ def test_one_chunk_predictions_are_the_one_pass_predictions():
     Z, _ = model.latent_training_data()
     params = model.proxy_params()
     one_pass = mlp_forward(params, Z)
-    assert torch.equal(fit_module.latent_predictions(params, model.latent_rows(), "relu", 300),
+    assert torch.equal(pretrain_module.predict_rows(params, model.latent_rows(), "relu", 300),
                        one_pass)
     torch.testing.assert_close(
-        fit_module.latent_predictions(params, model.latent_rows(), "relu", 7), one_pass)
+        pretrain_module.predict_rows(params, model.latent_rows(), "relu", 7), one_pass)
 
 
 def test_progress_bar_counts_mini_batches(capsys):
