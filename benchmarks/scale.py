@@ -124,10 +124,9 @@ def child_propose(rows: int | None, threads: int, preset: str) -> dict:
     assert torch.get_num_threads() >= 1
     from botorch_mentor.fitting.pretrain import pretrain_epochs_for
     from botorch_mentor.presets import resolve_config
-    from botorch_mentor.validation import validation_rows
 
     config = resolve_config(preset, "design", True)
-    epochs = pretrain_epochs_for(config, n_rows - validation_rows(n_rows, config.val_fraction))
+    epochs = pretrain_epochs_for(config, n_rows)
     return {"rows": n_rows, "epochs": epochs, "fit_s": fit_seconds[0],
             "propose_s": total - fit_seconds[0],
             "total_s": total, **true_scores(oracle, y_min, y_max, best, out["sequence"]),

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from botorch_mentor.config import MentoringConfig
 from botorch_mentor.fitting.pretrain import pretrain_epochs_for
-from botorch_mentor.validation import validation_rows
 
 CPU_FLOPS = 5.5e10
 """Sustained FLOP/s of the batched proxies on a 2-core CPU (measured by
@@ -30,7 +29,7 @@ def estimate_flops(
     proxies need it, so this is an upper bound); with ``outer_refresh = R`` one step in R.
     """
     weights = proxy_parameters(n_features, config.hidden_sizes)
-    epochs = pretrain_epochs_for(config, n_rows - validation_rows(n_rows, config.val_fraction))
+    epochs = pretrain_epochs_for(config, n_rows)
     pretrain = 6.0 * weights * n_rows * epochs * config.n_proxies
     outer_rows = min(n_rows, config.outer_batch_size or n_rows)
     per_step = 6.0 * weights * outer_rows * config.n_proxies * config.n_candidates

@@ -38,7 +38,7 @@ from botorch_mentor.tasks.base import OfflineTask
 from botorch_mentor.tasks.cache import write_atomic
 from botorch_mentor.tasks.registry import get_task
 from botorch_mentor.threads import DEFAULT_THREADS, check_threads, torch_threads
-from botorch_mentor.validation import check_device, validation_rows
+from botorch_mentor.validation import check_device
 from botorch_mentor.workers import (
     RequestFailed,
     WorkerDied,
@@ -117,9 +117,7 @@ def run_identity(task: OfflineTask, settings: RunSettings) -> dict:
     resolved = preset_config(settings.preset, task.discrete, **settings.changes)
     config = resolved.to_dict()
     config.pop("seed")
-    n_rows = int(task.y.shape[0])
-    n_train = n_rows - validation_rows(n_rows, resolved.val_fraction)
-    if pretrain_epochs_for(resolved, n_train) == resolved.pretrain_epochs:
+    if pretrain_epochs_for(resolved, int(task.y.shape[0])) == resolved.pretrain_epochs:
         config["pretrain_max_steps"] = None
     return {
         "preset": settings.preset,

@@ -61,12 +61,14 @@ def pearson(predictions: Tensor, targets: Tensor) -> Tensor:
     return torch.nan_to_num(r, nan=-math.inf)
 
 
-def pretrain_epochs_for(config: MentoringConfig, n_train: int) -> int:
-    r"""Epochs that pretraining runs on ``n_train`` training rows: ``config.pretrain_epochs``,
-    cut to the most whole epochs of ``ceil(n_train / batch_size)`` mini-batches that
-    ``config.pretrain_max_steps`` holds (at least one)."""
+def pretrain_epochs_for(config: MentoringConfig, n_rows: int) -> int:
+    r"""Epochs that pretraining runs on data of ``n_rows`` rows: ``config.pretrain_epochs``,
+    cut to the most whole epochs that ``config.pretrain_max_steps`` holds (at least one), an
+    epoch being ``ceil(n_train / batch_size)`` mini-batches of the ``n_train`` rows left after
+    the validation split."""
     if config.pretrain_max_steps is None:
         return config.pretrain_epochs
+    n_train = n_rows - validation_rows(n_rows, config.val_fraction)
     batches_per_epoch = max(1, -(-n_train // config.batch_size))
     return max(1, min(config.pretrain_epochs, config.pretrain_max_steps // batches_per_epoch))
 
@@ -159,7 +161,7 @@ def pretrain_proxies(
     # CUDA: one fused kernel per Adam step instead of several per tensor (same update).
     optimizer = torch.optim.Adam(leaves, lr=config.pretrain_lr, fused=True if Z.is_cuda else None)
     batches_per_epoch = -(-n_train // config.batch_size)
-    n_epochs = pretrain_epochs_for(config, n_train)
+    n_epochs = pretrain_epochs_for(config, n_rows)
     bar = None
     if progress:
         from tqdm.auto import tqdm
