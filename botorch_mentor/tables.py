@@ -217,8 +217,6 @@ def sequence_tokens(sequences, alphabet: str) -> np.ndarray:
     for start in range(0, values.size, ROW_BLOCK):
         block = values[start:start + ROW_BLOCK]
         points = _code_points(block, length)
-        if points is None:  # rare strings numpy cannot hold as fixed-width text: letter by letter
-            points = _code_points_by_letter(block, length)
         tokens = lookup[np.minimum(points, top)]
         bad = np.flatnonzero((tokens < 0).any(axis=1))
         if len(bad):
@@ -238,15 +236,20 @@ def _letter_lookup(alphabet: str) -> tuple[np.ndarray, int]:
     return lookup, top
 
 
-def _code_points(block: np.ndarray, length: int) -> np.ndarray | None:
+def _code_points(block: np.ndarray, length: int) -> np.ndarray:
     r"""An object array of ``m`` strings of ``length`` characters to an ``m x length`` array
-    of their Unicode code points; None when numpy's fixed-width text cannot hold them as they
-    are (a trailing NUL character, empty strings)."""
+    of their Unicode code points, through numpy's fixed-width text; letter by letter in Python
+    for the rare strings that text cannot hold as they are (a trailing NUL character, empty
+    strings).
+
+    Raises:
+        ValueError: strings of different lengths.
+    """
     if length == 0:
-        return None
+        return _code_points_by_letter(block, length)
     text = block.astype(str)
     if text.dtype.itemsize // 4 != length or (np.char.str_len(text) != length).any():
-        return None
+        return _code_points_by_letter(block, length)
     return text.view(np.uint32).reshape(len(block), length)
 
 
@@ -364,8 +367,6 @@ def _first_letter_outside(sequences: list[str], letters: str, length: int
     for start in range(0, values.size, ROW_BLOCK):
         block = values[start:start + ROW_BLOCK]
         points = _code_points(block, length)
-        if points is None:
-            points = _code_points_by_letter(block, length)
         outside = lookup[np.minimum(points, top)] < 0
         rows = np.flatnonzero(outside.any(axis=1))
         if len(rows):
